@@ -1,0 +1,11 @@
+//! Maelstrom protocol, a sans-IO node, the tokio runtime, and one module per workload.
+#![deny(missing_docs)]
+
+pub mod node;
+pub mod protocol;
+pub mod workload;
+pub mod workloads;
+
+pub use node::Node;
+pub use protocol::{Body, Error, ErrorCode, Message};
+pub use workload::{CallId, Context, RpcError, Workload};

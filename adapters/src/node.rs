@@ -1,0 +1,203 @@
+//! The sans-IO node: `init`, dispatch, reply matching, timers and call timeouts around one
+//! [`Workload`]. Drivers feed it input and time and carry out what lands in its outbox.
+
+use std::cmp::Reverse;
+
+use serde_json::Value;
+
+use crate::protocol::{Body, Error, ErrorCode, Message};
+use crate::workload::{Context, RpcError, Workload};
+
+/// Peer messages kept while waiting for our own `init` (spec section 1.4: nodes start in
+/// parallel, so a peer may talk to us first). Bounded so a misbehaving peer cannot exhaust
+/// memory; at Maelstrom's rates a node is initialised within milliseconds of its first peer
+/// message, far below this.
+pub const PRE_INIT_BUFFER_MAX: usize = 65_536;
+
+/// One Maelstrom node: a workload plus the protocol rules every workload shares.
+#[derive(Debug)]
+pub struct Node<W> {
+    workload: W,
+    ctx: Context,
+    initialised: bool,
+    pre_init: Vec<Message>,
+}
+
+impl<W: Workload> Node<W> {
+    /// A node that has not yet seen `init`.
+    pub fn new(workload: W) -> Self {
+        Self { workload, ctx: Context::default(), initialised: false, pre_init: Vec::new() }
+    }
+
+    /// The workload, for inspection.
+    pub fn workload(&self) -> &W {
+        &self.workload
+    }
+
+    /// Whether `init` has been handled.
+    pub fn is_initialised(&self) -> bool {
+        self.initialised
+    }
+
+    /// This node's id (empty before `init`).
+    pub fn node_id(&self) -> &str {
+        &self.ctx.node_id
+    }
+
+    /// Handles one stdin line. A line that is not a message is logged and skipped.
+    pub fn handle_line(&mut self, line: &str, now_ms: u64) {
+        let line = line.trim();
+        if line.is_empty() {
+            return;
+        }
+        match serde_json::from_str::<Message>(line) {
+            Ok(msg) => self.handle_message(msg, now_ms),
+            Err(err) => tracing::warn!(%err, line = %truncate(line), "skipping input that is not a message"),
+        }
+    }
+
+    /// Handles one message.
+    pub fn handle_message(&mut self, msg: Message, now_ms: u64) {
+        self.ctx.now_ms = self.ctx.now_ms.max(now_ms);
+        if msg.body.kind == "init" {
+            self.handle_init(msg);
+            return;
+        }
+        if !self.initialised {
+            self.before_init(msg);
+            return;
+        }
+        self.dispatch(msg);
+    }
+
+    /// Fires every timer and call timeout that is due at `now_ms`.
+    pub fn tick(&mut self, now_ms: u64) {
+        self.ctx.now_ms = self.ctx.now_ms.max(now_ms);
+        let now = self.ctx.now_ms;
+        while let Some(Reverse((deadline, msg_id))) = self.ctx.call_deadlines.peek().copied() {
+            if deadline > now {
+                break;
+            }
+            self.ctx.call_deadlines.pop();
+            if let Some(pending) = self.ctx.calls.remove(&msg_id) {
+                self.workload.on_reply(&mut self.ctx, pending.call, Err(RpcError::Timeout));
+            }
+        }
+        while let Some(Reverse((due, _, token))) = self.ctx.timers.peek().copied() {
+            if due > now {
+                break;
+            }
+            self.ctx.timers.pop();
+            self.workload.on_timer(&mut self.ctx, token);
+        }
+    }
+
+    /// The earliest time at which [`Node::tick`] has something to do.
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        let timer = self.ctx.timers.peek().map(|Reverse((due, _, _))| *due);
+        let call = self.ctx.call_deadlines.peek().map(|Reverse((deadline, _))| *deadline);
+        match (timer, call) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Takes every message queued for sending, in the order queued.
+    pub fn take_outbox(&mut self) -> Vec<Message> {
+        std::mem::take(&mut self.ctx.outbox)
+    }
+
+    fn handle_init(&mut self, msg: Message) {
+        let node_id = msg.body.get("node_id").and_then(Value::as_str).map(str::to_owned);
+        let node_ids: Option<Vec<String>> = msg
+            .body
+            .get("node_ids")
+            .and_then(Value::as_array)
+            .and_then(|ids| ids.iter().map(|id| id.as_str().map(str::to_owned)).collect());
+        let (Some(node_id), Some(node_ids)) = (node_id, node_ids) else {
+            let err = Error::malformed("init needs node_id (string) and node_ids (list of strings)");
+            self.reply_error(&msg, &err);
+            return;
+        };
+        if self.initialised {
+            // A second init would renumber peers under the workload's feet; answer it (the
+            // sender waits for init_ok) but keep the first identity.
+            tracing::warn!(%node_id, "ignoring repeated init");
+            self.ctx.reply(&msg, Body::new("init_ok"));
+            return;
+        }
+        self.ctx.node_id = node_id;
+        self.ctx.node_ids = node_ids;
+        self.initialised = true;
+        self.ctx.reply(&msg, Body::new("init_ok"));
+        self.workload.on_init(&mut self.ctx);
+        for early in std::mem::take(&mut self.pre_init) {
+            self.dispatch(early);
+        }
+    }
+
+    fn before_init(&mut self, msg: Message) {
+        if msg.from_client() {
+            let err = Error::new(ErrorCode::TemporarilyUnavailable, "node not initialised yet");
+            self.reply_error(&msg, &err);
+        } else if self.pre_init.len() < PRE_INIT_BUFFER_MAX {
+            self.pre_init.push(msg);
+        } else {
+            tracing::warn!(src = %msg.src, "pre-init buffer full; dropping peer message");
+        }
+    }
+
+    fn dispatch(&mut self, msg: Message) {
+        if let Some(in_reply_to) = msg.body.in_reply_to {
+            match self.ctx.calls.remove(&in_reply_to) {
+                Some(pending) => {
+                    let reply =
+                        if msg.body.kind == "error" { Err(RpcError::Remote(error_of(&msg.body))) } else { Ok(msg) };
+                    self.workload.on_reply(&mut self.ctx, pending.call, reply);
+                }
+                // A reply to a call that already timed out, or to nothing we sent. Answering it
+                // could start an endless error ping-pong, so it is dropped.
+                None => tracing::debug!(src = %msg.src, in_reply_to, kind = %msg.body.kind, "dropping unmatched reply"),
+            }
+            return;
+        }
+        // Keep only what an error reply needs, so the message itself moves into the workload.
+        let (src, msg_id, is_error) = (msg.src.clone(), msg.body.msg_id, msg.body.kind == "error");
+        if let Err(err) = self.workload.on_message(&mut self.ctx, msg) {
+            self.send_error(&src, msg_id, is_error, &err);
+        }
+    }
+
+    fn reply_error(&mut self, request: &Message, err: &Error) {
+        self.send_error(&request.src, request.body.msg_id, request.body.kind == "error", err);
+    }
+
+    /// Answers with `err` when the request can be answered: it has a `msg_id` and is not itself
+    /// an error (answering errors with errors could ping-pong forever).
+    fn send_error(&mut self, src: &str, msg_id: Option<u64>, is_error: bool, err: &Error) {
+        tracing::debug!(%src, %err, "answering with an error");
+        if let (Some(msg_id), false) = (msg_id, is_error) {
+            let mut body = err.to_body();
+            body.in_reply_to = Some(msg_id);
+            body.msg_id = Some(self.ctx.next_msg_id());
+            self.ctx.send(src, body);
+        }
+    }
+}
+
+/// Reads an error body; a missing or mistyped code is read as `crash` (13), the safe guess.
+fn error_of(body: &Body) -> Error {
+    let code = body.get("code").and_then(Value::as_u64).map(ErrorCode::from_code).unwrap_or(ErrorCode::Crash);
+    let text = body.get("text").and_then(Value::as_str).unwrap_or_default();
+    Error::new(code, text)
+}
+
+/// Lines are logged at most this long, so a huge bad line cannot flood the log.
+const LOGGED_LINE_CHARS_MAX: usize = 512;
+
+fn truncate(line: &str) -> &str {
+    match line.char_indices().nth(LOGGED_LINE_CHARS_MAX) {
+        Some((at, _)) => &line[..at],
+        None => line,
+    }
+}

@@ -1,0 +1,186 @@
+//! Maelstrom's wire format: the envelope, message bodies and error codes (spec sections 1.2,
+//! 1.3 and 2).
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One message on the wire: `{"src", "dest", "body"}`.
+///
+/// Maelstrom adds an `"id"` key on the way in; it is accepted and dropped, and never written
+/// back, because any extra top-level key makes Maelstrom reject the line (spec section 1.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    /// Sender id (`"n0"`, `"c3"`, `"seq-kv"`).
+    pub src: String,
+    /// Recipient id.
+    pub dest: String,
+    /// The body.
+    pub body: Body,
+}
+
+/// A message body: `type`, optional `msg_id` / `in_reply_to`, and the type's own fields.
+///
+/// Fields this crate does not know are kept in `fields`, never an error.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Body {
+    /// The message kind, e.g. `"broadcast"`, `"read_ok"`, `"error"`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Sender-chosen id; present on every request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub msg_id: Option<u64>,
+    /// On a reply: the `msg_id` of the request it answers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<u64>,
+    /// Every other field of the body.
+    #[serde(flatten)]
+    pub fields: Map<String, Value>,
+}
+
+impl Body {
+    /// A body of the given kind with no fields.
+    pub fn new(kind: impl Into<String>) -> Self {
+        Self { kind: kind.into(), ..Self::default() }
+    }
+
+    /// Adds a field (builder style).
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.fields.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// A field by name.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.fields.get(key)
+    }
+}
+
+impl Message {
+    /// Whether the sender is a Maelstrom client: Maelstrom decides this by the id's first
+    /// character being `c` (spec section 1.1; maelstrom/util.clj).
+    pub fn from_client(&self) -> bool {
+        self.src.starts_with('c')
+    }
+}
+
+/// Maelstrom's error codes (spec section 2.2; maelstrom resources/errors.edn).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// 0: the operation did not finish in time.
+    Timeout,
+    /// 1: the addressed node does not exist.
+    NodeNotFound,
+    /// 10: this request type is not implemented.
+    NotSupported,
+    /// 11: the operation certainly cannot be done right now.
+    TemporarilyUnavailable,
+    /// 12: the request did not have the expected shape.
+    MalformedRequest,
+    /// 13: failure with unknown effect.
+    Crash,
+    /// 14: failure where the operation certainly did not take effect.
+    Abort,
+    /// 20: the key does not exist.
+    KeyDoesNotExist,
+    /// 21: the key already exists.
+    KeyAlreadyExists,
+    /// 22: a precondition (e.g. a compare-and-set's `from`) did not hold.
+    PreconditionFailed,
+    /// 30: the transaction was aborted because of a conflict.
+    TxnConflict,
+    /// Any other code: indefinite, named `unknown` by Maelstrom.
+    Other(u64),
+}
+
+impl ErrorCode {
+    /// The numeric code.
+    pub fn code(self) -> u64 {
+        match self {
+            ErrorCode::Timeout => 0,
+            ErrorCode::NodeNotFound => 1,
+            ErrorCode::NotSupported => 10,
+            ErrorCode::TemporarilyUnavailable => 11,
+            ErrorCode::MalformedRequest => 12,
+            ErrorCode::Crash => 13,
+            ErrorCode::Abort => 14,
+            ErrorCode::KeyDoesNotExist => 20,
+            ErrorCode::KeyAlreadyExists => 21,
+            ErrorCode::PreconditionFailed => 22,
+            ErrorCode::TxnConflict => 30,
+            ErrorCode::Other(code) => code,
+        }
+    }
+
+    /// The code for a number.
+    pub fn from_code(code: u64) -> Self {
+        match code {
+            0 => ErrorCode::Timeout,
+            1 => ErrorCode::NodeNotFound,
+            10 => ErrorCode::NotSupported,
+            11 => ErrorCode::TemporarilyUnavailable,
+            12 => ErrorCode::MalformedRequest,
+            13 => ErrorCode::Crash,
+            14 => ErrorCode::Abort,
+            20 => ErrorCode::KeyDoesNotExist,
+            21 => ErrorCode::KeyAlreadyExists,
+            22 => ErrorCode::PreconditionFailed,
+            30 => ErrorCode::TxnConflict,
+            other => ErrorCode::Other(other),
+        }
+    }
+
+    /// Maelstrom's keyword for the code (`"malformed-request"`), `"unknown"` for others.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::NodeNotFound => "node-not-found",
+            ErrorCode::NotSupported => "not-supported",
+            ErrorCode::TemporarilyUnavailable => "temporarily-unavailable",
+            ErrorCode::MalformedRequest => "malformed-request",
+            ErrorCode::Crash => "crash",
+            ErrorCode::Abort => "abort",
+            ErrorCode::KeyDoesNotExist => "key-does-not-exist",
+            ErrorCode::KeyAlreadyExists => "key-already-exists",
+            ErrorCode::PreconditionFailed => "precondition-failed",
+            ErrorCode::TxnConflict => "txn-conflict",
+            ErrorCode::Other(_) => "unknown",
+        }
+    }
+
+    /// Whether the code is definite: the operation certainly did not happen (spec 2.2).
+    pub fn is_definite(self) -> bool {
+        !matches!(self, ErrorCode::Timeout | ErrorCode::Crash | ErrorCode::Other(_))
+    }
+}
+
+/// An error to send back as `{"type":"error","code","text"}`.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{} ({}): {text}", code.name(), code.code())]
+pub struct Error {
+    /// The Maelstrom code.
+    pub code: ErrorCode,
+    /// Free-form explanation.
+    pub text: String,
+}
+
+impl Error {
+    /// An error with a code and text.
+    pub fn new(code: ErrorCode, text: impl Into<String>) -> Self {
+        Self { code, text: text.into() }
+    }
+
+    /// Error 12: the request is missing fields or has fields of the wrong type.
+    pub fn malformed(text: impl Into<String>) -> Self {
+        Self::new(ErrorCode::MalformedRequest, text)
+    }
+
+    /// Error 10: the request type is unknown.
+    pub fn not_supported(kind: &str) -> Self {
+        Self::new(ErrorCode::NotSupported, format!("unsupported request type {kind:?}"))
+    }
+
+    /// The error's body (without `in_reply_to`).
+    pub fn to_body(&self) -> Body {
+        Body::new("error").with("code", self.code.code()).with("text", self.text.clone())
+    }
+}

@@ -1,0 +1,146 @@
+//! The sans-IO workload interface: what one Maelstrom node does, with no I/O and no clock.
+//!
+//! A [`Workload`] sees `init`, each message, replies to its own calls and its timers, and acts
+//! only through a [`Context`]. The real-time runtime ([`crate::runtime`]) and the harness's
+//! virtual-time simulator drive the very same code through [`crate::node::Node`].
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use crate::protocol::{Body, Error, Message};
+
+/// Identifies one outgoing RPC made with [`Context::call`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallId(pub u64);
+
+/// Why an RPC made with [`Context::call`] produced no success reply.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RpcError {
+    /// No reply arrived before the call's timeout.
+    #[error("timed out")]
+    Timeout,
+    /// The callee answered with an error body.
+    #[error("remote error: {0}")]
+    Remote(Error),
+}
+
+/// One node's behaviour in one Maelstrom workload.
+pub trait Workload {
+    /// Called once, right after `init` was answered; node ids are available in `ctx`.
+    fn on_init(&mut self, ctx: &mut Context) {
+        let _ = ctx;
+    }
+
+    /// A request from a client or a message from a peer (never a reply to one of our calls).
+    ///
+    /// Returning an error makes the node answer the request with that error body, when the
+    /// request carried a `msg_id`.
+    fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error>;
+
+    /// The outcome of a call made with [`Context::call`]: the reply, or why there was none.
+    fn on_reply(&mut self, ctx: &mut Context, call: CallId, reply: Result<Message, RpcError>) {
+        let _ = (ctx, call, reply);
+    }
+
+    /// A timer set with [`Context::set_timer`] is due.
+    fn on_timer(&mut self, ctx: &mut Context, token: u64) {
+        let _ = (ctx, token);
+    }
+}
+
+impl<W: Workload + ?Sized> Workload for Box<W> {
+    fn on_init(&mut self, ctx: &mut Context) {
+        (**self).on_init(ctx)
+    }
+    fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
+        (**self).on_message(ctx, msg)
+    }
+    fn on_reply(&mut self, ctx: &mut Context, call: CallId, reply: Result<Message, RpcError>) {
+        (**self).on_reply(ctx, call, reply)
+    }
+    fn on_timer(&mut self, ctx: &mut Context, token: u64) {
+        (**self).on_timer(ctx, token)
+    }
+}
+
+/// A pending outgoing call.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingCall {
+    pub(crate) call: CallId,
+}
+
+/// Everything a workload may do: know who it is and what time it is, send, reply, call, and
+/// set timers. Effects are queued and carried out by whoever drives the node.
+#[derive(Debug, Default)]
+pub struct Context {
+    pub(crate) node_id: String,
+    pub(crate) node_ids: Vec<String>,
+    pub(crate) now_ms: u64,
+    pub(crate) next_msg_id: u64,
+    pub(crate) outbox: Vec<Message>,
+    /// Due time, insertion order (so equal due times fire in the order set), token.
+    pub(crate) timers: BinaryHeap<Reverse<(u64, u64, u64)>>,
+    pub(crate) timers_set: u64,
+    /// Pending calls by the `msg_id` of their request.
+    pub(crate) calls: HashMap<u64, PendingCall>,
+    /// Call deadlines, earliest first: (deadline, msg_id). Entries of answered calls are
+    /// skipped lazily.
+    pub(crate) call_deadlines: BinaryHeap<Reverse<(u64, u64)>>,
+    pub(crate) next_call: u64,
+}
+
+impl Context {
+    /// This node's id, as given by `init` (empty before it).
+    pub fn node_id(&self) -> &str {
+        &self.node_id
+    }
+
+    /// Every node id of the test, in the test's order, this node included.
+    pub fn node_ids(&self) -> &[String] {
+        &self.node_ids
+    }
+
+    /// The current time in milliseconds, on the driver's clock (monotonic; origin unspecified).
+    pub fn now_ms(&self) -> u64 {
+        self.now_ms
+    }
+
+    /// A fresh `msg_id`: 1, 2, 3, … (never 0, which some client libraries read as "none").
+    pub fn next_msg_id(&mut self) -> u64 {
+        self.next_msg_id += 1;
+        self.next_msg_id
+    }
+
+    /// Sends `body` to `dest` as is (no `msg_id` is added), fire and forget.
+    pub fn send(&mut self, dest: &str, body: Body) {
+        self.outbox.push(Message { src: self.node_id.clone(), dest: dest.to_owned(), body });
+    }
+
+    /// Answers `request` with `body`, setting `in_reply_to` from the request's `msg_id`.
+    pub fn reply(&mut self, request: &Message, mut body: Body) {
+        body.in_reply_to = request.body.msg_id;
+        body.msg_id = Some(self.next_msg_id());
+        self.send(&request.src, body);
+    }
+
+    /// Sends `body` as a request to `dest`; its reply (or a timeout after `timeout_ms`) comes
+    /// back through [`Workload::on_reply`] with the returned id.
+    pub fn call(&mut self, dest: &str, mut body: Body, timeout_ms: u64) -> CallId {
+        let msg_id = self.next_msg_id();
+        body.msg_id = Some(msg_id);
+        self.next_call += 1;
+        let call = CallId(self.next_call);
+        let deadline_ms = self.now_ms.saturating_add(timeout_ms);
+        self.calls.insert(msg_id, PendingCall { call });
+        self.call_deadlines.push(Reverse((deadline_ms, msg_id)));
+        self.send(dest, body);
+        call
+    }
+
+    /// Asks for [`Workload::on_timer`] with `token` after `after_ms` milliseconds.
+    pub fn set_timer(&mut self, after_ms: u64, token: u64) {
+        self.timers_set += 1;
+        let due = self.now_ms.saturating_add(after_ms);
+        self.timers.push(Reverse((due, self.timers_set, token)));
+    }
+}

@@ -1,0 +1,1 @@
+//! Benchmarks of glomer; see `benches/` and docs/benchmarks.md.

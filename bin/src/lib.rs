@@ -1,0 +1,2 @@
+//! Shared start-up for the thin `glomer-*` node binaries.
+#![deny(missing_docs)]

@@ -1,0 +1,124 @@
+//! The test history: Jepsen's op records (spec section 3.3), as every checker reads them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The type of a history record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpType {
+    /// The op started.
+    Invoke,
+    /// The op certainly happened.
+    Ok,
+    /// The op certainly did not happen.
+    Fail,
+    /// Indefinite: it may have happened, at any time after its invocation, or never.
+    Info,
+}
+
+/// Who performed an op.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Process {
+    /// A client process number (changes when an op of its worker ends `:info`, spec 2.4).
+    Client(u64),
+    /// The nemesis.
+    #[serde(rename = "nemesis")]
+    Nemesis,
+}
+
+/// One history record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Op {
+    /// Position in the history, from 0.
+    pub index: usize,
+    /// Nanoseconds since the test started.
+    pub time_ns: u64,
+    /// Invocation or completion type.
+    #[serde(rename = "type")]
+    pub kind: OpType,
+    /// The process.
+    pub process: Process,
+    /// The function, as Maelstrom names it (`"broadcast"`, `"read"`, `"send"`, `"txn"`, …).
+    pub f: String,
+    /// The op's value, in Maelstrom's shape for the workload (JSON rendering of the EDN).
+    pub value: Value,
+    /// On a failed or indefinite completion: Maelstrom's `:error` (e.g. `["net-timeout"]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Value>,
+    /// On a completion that threw in the client: the exception's description.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<String>,
+    /// Whether the op belongs to the final phase and is marked `:final? true`.
+    #[serde(default, rename = "final?", skip_serializing_if = "std::ops::Not::not")]
+    pub is_final: bool,
+}
+
+impl Op {
+    /// Whether this is a client op (not a nemesis op).
+    pub fn is_client(&self) -> bool {
+        matches!(self.process, Process::Client(_))
+    }
+}
+
+/// A checker's verdict: Jepsen's `true`, `false` or `:unknown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Validity {
+    /// Valid.
+    True,
+    /// Invalid.
+    False,
+    /// The checker could not decide.
+    Unknown,
+}
+
+impl Validity {
+    /// Jepsen's merge (`merge-valid`): false wins over unknown, unknown over true.
+    pub fn merge(self, other: Validity) -> Validity {
+        match (self, other) {
+            (Validity::False, _) | (_, Validity::False) => Validity::False,
+            (Validity::Unknown, _) | (_, Validity::Unknown) => Validity::Unknown,
+            _ => Validity::True,
+        }
+    }
+
+    /// Maelstrom's exit status for a test with this verdict (spec section 7).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Validity::True => 0,
+            Validity::False => 1,
+            Validity::Unknown => 2,
+        }
+    }
+}
+
+impl From<bool> for Validity {
+    fn from(valid: bool) -> Self {
+        if valid {
+            Validity::True
+        } else {
+            Validity::False
+        }
+    }
+}
+
+impl Serialize for Validity {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Validity::True => serializer.serialize_bool(true),
+            Validity::False => serializer.serialize_bool(false),
+            Validity::Unknown => serializer.serialize_str("unknown"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Validity {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Bool(valid) => Ok(valid.into()),
+            Value::String(s) if s == "unknown" => Ok(Validity::Unknown),
+            other => Err(serde::de::Error::custom(format!("not a validity: {other}"))),
+        }
+    }
+}

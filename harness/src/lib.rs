@@ -1,0 +1,4 @@
+//! `glomer test`: a local runner that judges Maelstrom nodes as Maelstrom does.
+#![deny(missing_docs)]
+
+pub mod history;
