@@ -299,9 +299,9 @@ impl<L: Lattice + Serialize> Engine<L> {
                         out.push(self.record(from, SyncMessage::Ack { seq }));
                     }
                 }
-                self.free_acked();
             }
         }
+        self.free_acked();
         self.check_invariants();
         out
     }
@@ -410,7 +410,10 @@ impl<L: Lattice + Serialize> Engine<L> {
         let latest = self.latest_seq();
         let oldest = self.buffer.front().map_or(self.next_seq, |group| group.seq);
         let peer = self.peers.get(&to)?.clone();
-        let batch_due = peer.last_data_ms.map_or(true, |last| now_ms >= last + self.config.batch_interval_ms);
+        let batch_due = match peer.last_data_ms {
+            Some(last_ms) => now_ms >= last_ms + self.config.batch_interval_ms,
+            None => true,
+        };
         if peer.acked >= latest || !batch_due {
             return None;
         }

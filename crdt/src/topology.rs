@@ -216,7 +216,7 @@ mod tests {
         assert_eq!(topology.neighbours(25, 7), topology.neighbours(25, 7));
         let lists = topology.neighbours(25, 7);
         let edges: usize = lists.iter().map(Vec::len).sum::<usize>() / 2;
-        assert!(edges >= 25 && edges <= 25 * 3, "edges {edges}");
+        assert!((24..=25 * 3).contains(&edges), "edges {edges}");
     }
 
     #[test]

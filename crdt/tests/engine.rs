@@ -1,0 +1,257 @@
+//! Engine properties checked by driving engines by hand, with a Vec of messages as the network.
+
+use glomer_crdt::{Engine, GSet, Outgoing, ReplicaId, SyncConfig, SyncMessage, SyncMode};
+
+type Set = GSet<u32>;
+
+const A: ReplicaId = ReplicaId(0);
+const B: ReplicaId = ReplicaId(1);
+const C: ReplicaId = ReplicaId(2);
+
+/// Acks go out at once and every tick may send, so one `exchange` settles everything.
+fn eager() -> SyncConfig {
+    SyncConfig { batch_interval_ms: 0, piggyback_acks: false, ..SyncConfig::default() }
+}
+
+fn engine(me: ReplicaId, neighbours: &[ReplicaId], config: SyncConfig) -> Engine<Set> {
+    Engine::new(me, neighbours.iter().copied(), config)
+}
+
+/// Ticks every engine at `now_ms` and delivers everything (and every reply) until no message
+/// is left; engine `i` is `ReplicaId(i)`. Returns every message delivered, with its sender.
+fn exchange(engines: &mut [&mut Engine<Set>], now_ms: u64) -> Vec<(ReplicaId, Outgoing<Set>)> {
+    let mut wire: Vec<(ReplicaId, Outgoing<Set>)> = Vec::new();
+    for engine in engines.iter_mut() {
+        let from = engine.id();
+        wire.extend(engine.tick(now_ms).into_iter().map(|out| (from, out)));
+    }
+    let mut delivered = Vec::new();
+    while let Some((from, out)) = wire.pop() {
+        if let Some(target) = engines.iter_mut().find(|engine| engine.id() == out.to) {
+            let to = target.id();
+            wire.extend(target.receive(from, out.message.clone(), now_ms).into_iter().map(|reply| (to, reply)));
+        }
+        delivered.push((from, out));
+    }
+    delivered
+}
+
+fn data_to(messages: &[(ReplicaId, Outgoing<Set>)], to: ReplicaId) -> Vec<(Set, bool)> {
+    messages
+        .iter()
+        .filter(|(_, out)| out.to == to)
+        .filter_map(|(_, out)| match &out.message {
+            SyncMessage::Delta { delta, full, .. } => Some((delta.clone(), *full)),
+            SyncMessage::Ack { .. } => None,
+        })
+        .collect()
+}
+
+fn set(values: &[u32]) -> Set {
+    values.iter().copied().collect()
+}
+
+#[test]
+fn delta_buffer_stays_bounded_when_every_neighbour_keeps_acking() {
+    let mut a = engine(A, &[B, C], eager());
+    let mut b = engine(B, &[A], eager());
+    let mut c = engine(C, &[A], eager());
+    for i in 0..10_000u32 {
+        a.mutate(|s| s.insert(i));
+        exchange(&mut [&mut a, &mut b, &mut c], u64::from(i));
+        assert!(a.buffered_groups() <= 1, "after {i} mutations the buffer holds {}", a.buffered_groups());
+    }
+    exchange(&mut [&mut a, &mut b, &mut c], 10_000);
+    assert_eq!(a.buffered_groups(), 0);
+    assert_eq!(b.state().len(), 10_000);
+    assert_eq!(c.state(), a.state());
+}
+
+#[test]
+fn delta_messages_are_smaller_than_full_state_once_state_is_large() {
+    let bytes_for = |mode: SyncMode| {
+        let large: Set = (0..1_000).collect();
+        let config = SyncConfig { mode, ..eager() };
+        let mut a = Engine::with_state(A, [B], large.clone(), config.clone());
+        let mut b = Engine::with_state(B, [A], large, config);
+        exchange(&mut [&mut a, &mut b], 0);
+        let before = a.stats().bytes_sent;
+        for i in 0..10u32 {
+            a.mutate(|s| s.insert(10_000 + i));
+            exchange(&mut [&mut a, &mut b], u64::from(i) + 1);
+        }
+        assert_eq!(a.state(), b.state());
+        a.stats().bytes_sent - before
+    };
+    let delta_bytes = bytes_for(SyncMode::Delta);
+    let full_bytes = bytes_for(SyncMode::FullState);
+    assert!(delta_bytes * 50 < full_bytes, "delta {delta_bytes} bytes vs full state {full_bytes} bytes");
+}
+
+#[test]
+fn a_delta_received_from_a_neighbour_is_never_sent_back_to_it() {
+    for no_back_propagation in [true, false] {
+        let config = SyncConfig { no_back_propagation, ..eager() };
+        let mut a = engine(A, &[B], config.clone());
+        let mut b = engine(B, &[A, C], config.clone());
+        let mut c = engine(C, &[B], config);
+        a.mutate(|s| s.insert(1));
+        let first = exchange(&mut [&mut a, &mut b, &mut c], 0);
+        let second = exchange(&mut [&mut a, &mut b, &mut c], 1);
+        let back_to_a: Vec<_> = first.iter().chain(&second).filter(|(from, _)| *from == B).cloned().collect();
+        let echoed = data_to(&back_to_a, A).iter().any(|(delta, _)| delta.contains(&1));
+        assert_eq!(echoed, !no_back_propagation, "no_back_propagation = {no_back_propagation}");
+        assert!(c.state().contains(&1));
+    }
+}
+
+#[test]
+fn only_the_new_part_of_a_received_delta_is_buffered() {
+    for remove_redundancy in [true, false] {
+        let config = SyncConfig { remove_redundancy, ..eager() };
+        let mut b = engine(B, &[C], config.clone());
+        let mut c = engine(C, &[B], config);
+        b.mutate(|s| s.insert(1));
+        exchange(&mut [&mut b, &mut c], 0);
+        // A is not a neighbour of B: its deltas are joined and acked but never sent to.
+        b.receive(A, SyncMessage::Delta { from_seq: 0, to_seq: 1, delta: set(&[1]), ack: None, full: false }, 1);
+        assert_eq!(b.buffered_groups(), 0, "a delta already known is not buffered");
+        assert_eq!(b.stats().redundant_received, 1);
+        b.receive(A, SyncMessage::Delta { from_seq: 1, to_seq: 2, delta: set(&[1, 2]), ack: None, full: false }, 2);
+        let sent = exchange(&mut [&mut b, &mut c], 3);
+        let expected = if remove_redundancy { set(&[2]) } else { set(&[1, 2]) };
+        assert_eq!(data_to(&sent, C), vec![(expected, false)], "remove_redundancy = {remove_redundancy}");
+    }
+}
+
+#[test]
+fn a_new_neighbour_gets_full_state_after_the_buffer_was_freed() {
+    let mut a = engine(A, &[B], eager());
+    let mut b = engine(B, &[A], eager());
+    let mut c = engine(C, &[A], eager());
+    a.mutate(|s| s.insert(1));
+    a.mutate(|s| s.insert(2));
+    exchange(&mut [&mut a, &mut b], 0);
+    assert_eq!(a.buffered_groups(), 0);
+    a.set_neighbours([B, C]);
+    let sent = exchange(&mut [&mut a, &mut b, &mut c], 1);
+    assert_eq!(data_to(&sent, C), vec![(set(&[1, 2]), true)]);
+    assert_eq!(c.state(), a.state());
+    assert!(a.is_idle());
+}
+
+#[test]
+fn a_new_neighbour_gets_the_buffer_while_it_reaches_back_to_the_first_group() {
+    let mut a = engine(A, &[B], eager());
+    let mut c = engine(C, &[A], eager());
+    a.mutate(|s| s.insert(1));
+    a.set_neighbours([B, C]);
+    let sent = exchange(&mut [&mut a, &mut c], 0);
+    assert_eq!(data_to(&sent, C), vec![(set(&[1]), false)]);
+    // With no neighbour a tick frees every group, so a later neighbour needs the full state.
+    let mut a = engine(A, &[], eager());
+    let mut c = engine(C, &[A], eager());
+    a.mutate(|s| s.insert(1));
+    assert!(a.tick(0).is_empty());
+    assert_eq!(a.buffered_groups(), 0);
+    a.set_neighbours([C]);
+    let sent = exchange(&mut [&mut a, &mut c], 1);
+    assert_eq!(data_to(&sent, C), vec![(set(&[1]), true)]);
+}
+
+#[test]
+fn acks_piggyback_on_data_and_standalone_acks_wait_for_the_ack_delay() {
+    let config = SyncConfig { batch_interval_ms: 0, piggyback_acks: true, ack_delay_ms: 50, ..SyncConfig::default() };
+    let mut a = engine(A, &[B], config.clone());
+    let mut b = engine(B, &[A], config);
+    a.mutate(|s| s.insert(1));
+    b.mutate(|s| s.insert(2));
+    let from_a = a.tick(0);
+    assert_eq!(from_a.len(), 1);
+    assert!(b.receive(A, from_a[0].message.clone(), 0).is_empty(), "no immediate ack when piggybacking");
+    let from_b = b.tick(10);
+    assert!(matches!(from_b.as_slice(), [Outgoing { message: SyncMessage::Delta { ack: Some(1), .. }, .. }]));
+    // B now has nothing to send: A's next delta is acked standalone, only after the delay.
+    // A's groups: 1 = {1}, 2 = {2} (from B, so skipped for B), 3 = {3}.
+    a.receive(B, from_b[0].message.clone(), 10);
+    a.mutate(|s| s.insert(3));
+    let from_a = a.tick(20);
+    let data: Vec<_> = from_a.iter().filter(|out| out.message.is_data()).collect();
+    assert_eq!(data.len(), 1);
+    assert!(b.receive(A, data[0].message.clone(), 20).is_empty());
+    assert!(b.tick(69).is_empty(), "a standalone ack waits ack_delay_ms");
+    assert_eq!(b.tick(70), vec![Outgoing { to: A, message: SyncMessage::Ack { seq: 3 } }]);
+    assert_eq!(b.stats().acks_sent, 1);
+}
+
+#[test]
+fn without_piggybacking_every_data_message_is_acked_at_once() {
+    let mut a = engine(A, &[B], eager());
+    let mut b = engine(B, &[A], eager());
+    a.mutate(|s| s.insert(1));
+    let from_a = a.tick(0);
+    let replies = b.receive(A, from_a[0].message.clone(), 0);
+    assert_eq!(replies, vec![Outgoing { to: A, message: SyncMessage::Ack { seq: 1 } }]);
+}
+
+#[test]
+fn an_out_of_order_delta_is_joined_but_not_acked_until_the_gap_is_resent() {
+    let config = SyncConfig { retransmit_after_ms: 100, ..eager() };
+    let mut a = engine(A, &[B], config.clone());
+    let mut b = engine(B, &[A], config);
+    a.mutate(|s| s.insert(1));
+    let lost = a.tick(0);
+    assert_eq!(lost.len(), 1);
+    a.mutate(|s| s.insert(2));
+    let second = a.tick(10);
+    assert!(matches!(second[0].message, SyncMessage::Delta { from_seq: 1, to_seq: 2, .. }));
+    assert!(b.receive(A, second[0].message.clone(), 10).is_empty(), "nothing contiguous to ack yet");
+    assert!(b.state().contains(&2));
+    assert!(a.tick(50).is_empty(), "no resend before retransmit_after_ms");
+    let resent = a.tick(100);
+    assert!(
+        matches!(&resent[0].message, SyncMessage::Delta { from_seq: 0, to_seq: 2, delta, .. } if *delta == set(&[1, 2]))
+    );
+    assert_eq!(a.stats().retransmissions, 1);
+    let acks = b.receive(A, resent[0].message.clone(), 100);
+    assert_eq!(acks, vec![Outgoing { to: A, message: SyncMessage::Ack { seq: 2 } }]);
+    a.receive(B, acks[0].message.clone(), 100);
+    assert!(a.is_idle());
+    assert_eq!(a.buffered_groups(), 0);
+}
+
+#[test]
+fn a_neighbour_whose_ack_fell_behind_the_evicted_buffer_gets_full_state() {
+    let config = SyncConfig { max_buffered_groups: 2, ..eager() };
+    let mut a = engine(A, &[B], config.clone());
+    let mut b = engine(B, &[A], config);
+    for i in 0..5u32 {
+        a.mutate(|s| s.insert(i));
+        let _lost = a.tick(u64::from(i));
+    }
+    assert_eq!(a.buffered_groups(), 2);
+    assert!(a.stats().groups_evicted >= 3);
+    let sent = exchange(&mut [&mut a, &mut b], 1_000);
+    assert_eq!(data_to(&sent, B), vec![(set(&[0, 1, 2, 3, 4]), true)]);
+    assert_eq!(b.state(), a.state());
+}
+
+#[test]
+fn local_mutations_between_sends_coalesce_into_one_group() {
+    let mut a = engine(A, &[B], eager());
+    for i in 0..100u32 {
+        a.mutate(|s| s.insert(i));
+    }
+    assert_eq!(a.buffered_groups(), 1);
+    assert_eq!(a.stats().groups_buffered, 1);
+}
+
+#[test]
+fn wire_format_is_pinned() {
+    let delta: SyncMessage<Set> =
+        SyncMessage::Delta { from_seq: 1, to_seq: 3, delta: set(&[7]), ack: Some(2), full: false };
+    let json = serde_json::to_string(&delta).expect("serialises");
+    assert_eq!(json, r#"{"Delta":{"from_seq":1,"to_seq":3,"delta":[7],"ack":2,"full":false}}"#);
+    let ack: SyncMessage<Set> = SyncMessage::Ack { seq: 4 };
+    assert_eq!(serde_json::to_string(&ack).expect("serialises"), r#"{"Ack":{"seq":4}}"#);
+}
