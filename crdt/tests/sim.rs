@@ -2,7 +2,7 @@
 //! the partitions heal and the network goes quiet, every replica equals the join of every
 //! update ever made. A failure prints the case and seed; `replay` reruns one case.
 
-use glomer_crdt::sim::{Partition, SimConfig, Simulation};
+use glomer_crdt::sim::{Partition, SimConfig, SimStats, Simulation};
 use glomer_crdt::{GSet, Lattice, SyncConfig, SyncMode, Topology};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -51,7 +51,7 @@ fn sim_config(topology: &Topology, nodes: usize, seed: u64) -> SimConfig {
 }
 
 /// Runs one case and returns a description of what went wrong, if anything.
-fn run_case<L, F>(topology: &Topology, nodes: usize, seed: u64, update: &mut F) -> Result<(), String>
+fn run_case<L, F>(topology: &Topology, nodes: usize, seed: u64, update: &mut F) -> Result<SimStats, String>
 where
     L: Lattice + Serialize + std::fmt::Debug,
     F: FnMut(&mut ChaCha8Rng, usize, &mut L) -> L,
@@ -70,7 +70,7 @@ where
     }
     match (0..nodes).find(|&node| *sim.state(node) != expected) {
         Some(node) => Err(format!("node {node} has {:?}, expected {:?}", sim.state(node), expected)),
-        None => Ok(()),
+        None => Ok(sim.stats()),
     }
 }
 
@@ -80,18 +80,51 @@ where
     L: Lattice + Serialize + std::fmt::Debug,
     F: FnMut(&mut ChaCha8Rng, usize, &mut L) -> L,
 {
+    let mut totals = SimStats::default();
     for (index, name) in TOPOLOGIES.iter().enumerate() {
         let topology: Topology = name.parse().expect("test topology names parse");
         for seed in 0..SEEDS {
             let nodes = 2 + (seed as usize * 7 + index * 3) % 24;
-            if let Err(problem) = run_case(&topology, nodes, seed, &mut update) {
-                panic!("{type_name} on {name} with {nodes} nodes, seed {seed}: {problem}");
+            match run_case(&topology, nodes, seed, &mut update) {
+                Ok(stats) => {
+                    totals.sync.add(&stats.sync);
+                    totals.dropped += stats.dropped;
+                    totals.duplicated += stats.duplicated;
+                }
+                Err(problem) => panic!("{type_name} on {name} with {nodes} nodes, seed {seed}: {problem}"),
             }
         }
     }
+    // The faults and the protocol's recovery paths were exercised, not just the happy path.
+    assert!(totals.dropped > 0 && totals.duplicated > 0, "{type_name}: {totals:?}");
+    assert!(totals.sync.retransmissions > 0 && totals.sync.full_states > 0, "{type_name}: {totals:?}");
+    assert!(totals.sync.groups_evicted > 0 && totals.sync.redundant_received > 0, "{type_name}: {totals:?}");
 }
 
 #[test]
 fn gset_replicas_converge_to_the_join_of_all_updates() {
     converges_everywhere::<GSet<u32>, _>("GSet", |rng, _node, set| set.insert(rng.gen_range(0..1_000)));
+}
+
+/// Bytes sent until quiet for `UPDATES_FOR_OVERHEAD` inserts spread over a 10-node ring.
+fn bytes_until_quiet(sync: SyncConfig) -> u64 {
+    const UPDATES_FOR_OVERHEAD: u32 = 200;
+    let config = SimConfig { nodes: 10, topology: Topology::Random(3), seed: 3, ..SimConfig::default() };
+    let mut sim: Simulation<GSet<u32>> = Simulation::new(config, sync);
+    for i in 0..UPDATES_FOR_OVERHEAD {
+        sim.update(i as usize % 10, |set| set.insert(i));
+        sim.run_for(20);
+    }
+    assert!(sim.run_until_quiet(QUIET_MS_MAX) && sim.converged());
+    sim.stats().sync.bytes_sent
+}
+
+#[test]
+fn delta_sync_sends_fewer_bytes_than_full_state_and_the_optimisations_help() {
+    let optimised = bytes_until_quiet(SyncConfig::default());
+    let classic =
+        bytes_until_quiet(SyncConfig { remove_redundancy: false, no_back_propagation: false, ..SyncConfig::default() });
+    let full = bytes_until_quiet(SyncConfig { mode: SyncMode::FullState, ..SyncConfig::default() });
+    assert!(optimised < classic, "optimised {optimised} bytes, classic delta {classic} bytes");
+    assert!(classic < full, "classic delta {classic} bytes, full state {full} bytes");
 }
