@@ -411,14 +411,16 @@ impl<L: Lattice + Serialize> Engine<L> {
         let oldest = self.buffer.front().map_or(self.next_seq, |group| group.seq);
         let peer = self.peers.get(&to)?.clone();
         let batch_due = match peer.last_data_ms {
-            Some(last_ms) => now_ms >= last_ms + self.config.batch_interval_ms,
+            Some(last_ms) => now_ms >= last_ms.saturating_add(self.config.batch_interval_ms),
             None => true,
         };
         if peer.acked >= latest || !batch_due {
             return None;
         }
         let retransmit = peer.sent > peer.acked
-            && peer.outstanding_since_ms.is_some_and(|since| now_ms >= since + self.config.retransmit_after_ms);
+            && peer
+                .outstanding_since_ms
+                .is_some_and(|since| now_ms >= since.saturating_add(self.config.retransmit_after_ms));
         let start = if retransmit { peer.acked } else { peer.sent.max(peer.acked) };
         if start >= latest {
             return None;
@@ -498,7 +500,9 @@ impl<L: Lattice + Serialize> Engine<L> {
             .inbound
             .iter_mut()
             .filter(|(_, inbound)| {
-                inbound.ack_pending_since_ms.is_some_and(|since| now_ms >= since + self.config.ack_delay_ms)
+                inbound
+                    .ack_pending_since_ms
+                    .is_some_and(|since| now_ms >= since.saturating_add(self.config.ack_delay_ms))
             })
             .map(|(id, inbound)| {
                 inbound.ack_pending_since_ms = None;

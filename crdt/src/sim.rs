@@ -141,6 +141,9 @@ impl<L: Lattice + Serialize> Simulation<L> {
     }
 
     /// Applies a delta-mutator at `node` and returns the delta it produced.
+    ///
+    /// # Panics
+    /// If `node` is not below the node count (a bug in the calling test or bench).
     pub fn update(&mut self, node: usize, f: impl FnOnce(&mut L) -> L) -> L {
         self.engines[node].mutate_with(|state| {
             let delta = f(state);
@@ -175,7 +178,7 @@ impl<L: Lattice + Serialize> Simulation<L> {
         self.engines.windows(2).all(|pair| pair[0].state() == pair[1].state())
     }
 
-    /// The state at `node`.
+    /// The state at `node` (panics if `node` is out of range, like [`Simulation::update`]).
     pub fn state(&self, node: usize) -> &L {
         self.engines[node].state()
     }
