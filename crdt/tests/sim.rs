@@ -1,6 +1,8 @@
 //! Convergence under loss, duplication, reordering and partitions, for every CRDT type: after
 //! the partitions heal and the network goes quiet, every replica equals the join of every
-//! update ever made. A failure prints the case and seed; `replay` reruns one case.
+//! update ever made. A failure prints the type, topology, node count and seed; every case is
+//! deterministic, so rerunning the test replays it. `GLOMER_SIM_SEEDS=200 cargo test -p
+//! glomer-crdt --test sim` soaks with more seeds.
 
 use glomer_crdt::sim::{Partition, SimConfig, SimStats, Simulation};
 use glomer_crdt::{
@@ -12,6 +14,8 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 const TOPOLOGIES: [&str; 7] = ["line", "ring", "grid", "star", "tree:3", "random:3", "total"];
+/// Seeds per topology unless `GLOMER_SIM_SEEDS` says otherwise: 20 keeps the file near 10 s in
+/// debug builds on two cores.
 const SEEDS: u64 = 20;
 const UPDATES: usize = 25;
 /// Virtual time allowed to converge after the last update: generous, since partitions last at
@@ -53,6 +57,10 @@ fn sim_config(topology: &Topology, nodes: usize, seed: u64) -> SimConfig {
     }
 }
 
+fn seeds() -> u64 {
+    std::env::var("GLOMER_SIM_SEEDS").ok().and_then(|n| n.parse().ok()).unwrap_or(SEEDS)
+}
+
 /// Runs one case and returns a description of what went wrong, if anything.
 fn run_case<L, F>(topology: &Topology, nodes: usize, seed: u64, update: &mut F) -> Result<SimStats, String>
 where
@@ -86,7 +94,7 @@ where
     let mut totals = SimStats::default();
     for (index, name) in TOPOLOGIES.iter().enumerate() {
         let topology: Topology = name.parse().expect("test topology names parse");
-        for seed in 0..SEEDS {
+        for seed in 0..seeds() {
             let nodes = 2 + (seed as usize * 7 + index * 3) % 24;
             match run_case(&topology, nodes, seed, &mut update) {
                 Ok(stats) => {
