@@ -335,6 +335,16 @@ impl<L: Lattice + Serialize> Engine<L> {
         self.sizer = sizer;
     }
 
+    /// The newest delta-group number (0 before the first group); acks count up to it.
+    pub fn latest_seq(&self) -> u64 {
+        self.next_seq - 1
+    }
+
+    /// The highest group number `neighbour` is known to hold, or `None` if it is not a neighbour.
+    pub fn acked_by(&self, neighbour: ReplicaId) -> Option<u64> {
+        self.peers.get(&neighbour).map(|peer| peer.acked)
+    }
+
     /// Number of delta-groups buffered (not yet acked by every neighbour).
     pub fn buffered_groups(&self) -> usize {
         self.buffer.len()
@@ -350,10 +360,6 @@ impl<L: Lattice + Serialize> Engine<L> {
 }
 
 impl<L: Lattice + Serialize> Engine<L> {
-    fn latest_seq(&self) -> u64 {
-        self.next_seq - 1
-    }
-
     /// Buffers `delta`. Deltas from the same origin coalesce into the newest group while no
     /// neighbour has been sent it yet: that is the "delta-interval" of Algorithm 2 and keeps the
     /// buffer growing per send, not per mutation.

@@ -101,3 +101,8 @@ pub use oplog::OpLog;
 pub use pncounter::PNCounter;
 pub use replica::ReplicaId;
 pub use topology::{Topology, TopologyError};
+
+/// The Rust examples of docs/crdt.md, compiled and run as doctests so the guide cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/crdt.md")]
+mod crdt_guide {}

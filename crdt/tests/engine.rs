@@ -63,6 +63,8 @@ fn delta_buffer_stays_bounded_when_every_neighbour_keeps_acking() {
     }
     exchange(&mut [&mut a, &mut b, &mut c], 10_000);
     assert_eq!(a.buffered_groups(), 0);
+    assert_eq!(a.acked_by(B), Some(a.latest_seq()));
+    assert_eq!(a.acked_by(A), None, "an engine is not its own neighbour");
     assert_eq!(b.state().len(), 10_000);
     assert_eq!(c.state(), a.state());
 }
