@@ -29,7 +29,7 @@ fn line() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, rng_algorithm: prop::test_runner::RngAlgorithm::ChaCha, rng_seed: prop::test_runner::RngSeed::Fixed(0x6c6f_6d65_72), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, rng_algorithm: prop::test_runner::RngAlgorithm::ChaCha, rng_seed: prop::test_runner::RngSeed::Fixed(0x006c_6f6d_6572), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_lines_never_panic_and_only_well_formed_messages_come_out(lines in prop::collection::vec(line(), 0..40)) {
