@@ -34,6 +34,11 @@ impl<W: Workload> Node<W> {
         &self.workload
     }
 
+    /// The workload, for drivers and tests that adjust it between events.
+    pub fn workload_mut(&mut self) -> &mut W {
+        &mut self.workload
+    }
+
     /// Whether `init` has been handled.
     pub fn is_initialised(&self) -> bool {
         self.initialised
