@@ -67,6 +67,8 @@ impl<W: Workload + ?Sized> Workload for Box<W> {
 #[derive(Debug, Clone)]
 pub(crate) struct PendingCall {
     pub(crate) call: CallId,
+    /// Who was called: only a reply from there counts.
+    pub(crate) dest: String,
 }
 
 /// Everything a workload may do: know who it is and what time it is, send, reply, call, and
@@ -139,7 +141,7 @@ impl Context {
         self.next_call += 1;
         let call = CallId(self.next_call);
         let deadline_ms = self.now_ms.saturating_add(timeout_ms);
-        self.calls.insert(msg_id, PendingCall { call });
+        self.calls.insert(msg_id, PendingCall { call, dest: dest.to_owned() });
         self.call_deadlines.push(Reverse((deadline_ms, msg_id)));
         self.send(dest, body);
         call
