@@ -119,19 +119,23 @@ pub enum Outcomes {
 
 impl Outcomes {
     /// The completion of op `f` (invocation value `value`) whose RPC gave no usable success
-    /// reply: a timeout or an error body.
+    /// reply: a timeout or an error body (maelstrom/client.clj `with-errors`: a timeout is
+    /// `:error :net-timeout`, an error reply `:error [name text]`).
     pub fn on_failure(&self, f: &str, value: &Value, reply: &Reply) -> Completion {
-        let (error, definite) = match reply {
-            Reply::Timeout => (json!(["net-timeout"]), false),
+        let (error, definite, thrown) = match reply {
+            Reply::Timeout => (json!("net-timeout"), false, "Client read timeout".to_owned()),
             Reply::Body(body) => {
                 let code = body.get("code").and_then(Value::as_u64).map(ErrorCode::from_code);
                 let text = body.get("text").cloned().unwrap_or(Value::Null);
                 let code = code.unwrap_or(ErrorCode::Other(u64::MAX));
-                (json!([code.name(), text]), code.is_definite())
+                let thrown = json!({"type": "rpc-error", "code": code.code(), "name": code.name(),
+                    "definite?": code.is_definite(), "body": body});
+                (json!([code.name(), text]), code.is_definite(), format!("throw+: {thrown}"))
             }
         };
         match self {
-            Outcomes::AllInfo => Completion::thrown(value.clone(), format!("RPC failed: {error}")),
+            // The client's exception escapes to Jepsen's interpreter, which records `:info`.
+            Outcomes::AllInfo => Completion::thrown(value.clone(), thrown),
             Outcomes::Rule(idempotent) => {
                 let kind = if definite || idempotent.contains(&f) { OpType::Fail } else { OpType::Info };
                 Completion { kind, value: value.clone(), error: Some(error), exception: None }
@@ -212,6 +216,7 @@ mod tests {
         assert_eq!(rule.on_failure("read", &v, &Reply::Timeout).kind, OpType::Fail);
         assert_eq!(rule.on_failure("broadcast", &v, &Reply::Timeout).kind, OpType::Info);
         let definite = Reply::Body(json!({"type": "error", "code": 22, "text": "no"}));
+        assert_eq!(rule.on_failure("echo", &v, &Reply::Timeout).error, Some(json!("net-timeout")));
         let done = rule.on_failure("broadcast", &v, &definite);
         assert_eq!((done.kind, done.error), (OpType::Fail, Some(json!(["precondition-failed", "no"]))));
         let crash = Reply::Body(json!({"type": "error", "code": 13}));

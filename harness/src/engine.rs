@@ -94,6 +94,10 @@ pub struct Engine {
     next_op_ns: u64,
     main_end_ns: u64,
     recover_until_ns: u64,
+    /// Next op of the workload's side stream (kafka's crashes).
+    next_side_ns: u64,
+    /// When the final phase is cut (kafka).
+    final_end_ns: u64,
     nemesis: Option<Schedule>,
     problems: Vec<String>,
 }
@@ -125,6 +129,8 @@ impl Engine {
             next_op_ns: u64::MAX,
             main_end_ns: u64::MAX,
             recover_until_ns: 0,
+            next_side_ns: u64::MAX,
+            final_end_ns: u64::MAX,
             nemesis: config.nemesis_partition.then(|| Schedule::new(0, config.nemesis_interval_s)),
             problems: Vec::new(),
         }
@@ -199,11 +205,16 @@ impl Engine {
         let ops = self.workers.iter().filter_map(|w| w.op.as_ref().map(|op| op.deadline_ns));
         let phase = match self.phase {
             Phase::Main => {
-                let op = self.workers.iter().any(Worker::is_idle).then_some(self.next_op_ns);
+                let idle = self.workers.iter().any(Worker::is_idle);
+                let op = idle.then_some(self.next_op_ns.min(self.next_side_ns));
                 let nemesis = self.nemesis.as_ref().map(|s| s.next_ns);
                 [op, nemesis, Some(self.main_end_ns)].into_iter().flatten().min()
             }
             Phase::Recover => Some(self.recover_until_ns),
+            Phase::Final => {
+                let waiting = self.workers.iter().filter(|w| !w.finished && w.is_idle()).map(|w| w.not_before_ns);
+                waiting.min().map(|t| t.min(self.final_end_ns))
+            }
             _ => None,
         };
         setup.chain(ops).chain(phase).chain(self.net.next_deadline_ns()).min()
@@ -335,6 +346,7 @@ impl Engine {
         }
         if self.phase == Phase::Final {
             self.workers[w].finals_done += 1;
+            self.workers[w].not_before_ns = now + self.workload.final_op_delay_ns(&mut self.rng);
         }
         self.workload.observe(&spec, &done);
     }
@@ -385,7 +397,10 @@ impl Engine {
                     self.phase = Phase::Done;
                 }
             }
-            Phase::Recover if now >= self.recover_until_ns => self.phase = Phase::Final,
+            Phase::Recover if now >= self.recover_until_ns => {
+                self.phase = Phase::Final;
+                self.final_end_ns = self.workload.final_phase_limit_ns().map_or(u64::MAX, |limit| now + limit);
+            }
             Phase::Final => return Ok(self.step_final(now)),
             _ => return Ok(false),
         }
@@ -412,6 +427,9 @@ impl Engine {
         self.main_end_ns = first + self.time_limit_ns;
         if let Some(schedule) = self.nemesis.as_mut() {
             schedule.next_ns = now;
+        }
+        if let Some(max_gap_ns) = self.workload.side_op_max_gap_ns(self.workers.len()) {
+            self.next_side_ns = now + self.rng.gen_range(0..max_gap_ns.max(1));
         }
     }
 
@@ -446,17 +464,36 @@ impl Engine {
             self.next_op_ns = self.gap(self.next_op_ns);
             progressed = true;
         }
-        progressed
+        progressed | self.step_side_stream(now)
+    }
+
+    fn step_side_stream(&mut self, now: u64) -> bool {
+        if self.next_side_ns > now {
+            return false;
+        }
+        let Some(w) = self.rotation.pick(&self.workers) else { return false };
+        if let Some(spec) = self.workload.side_op(&mut self.rng) {
+            self.invoke(now, w, spec);
+        }
+        let max_gap_ns = self.workload.side_op_max_gap_ns(self.workers.len()).unwrap_or(u64::MAX);
+        self.next_side_ns = self.next_side_ns.saturating_add(self.rng.gen_range(0..max_gap_ns.max(1)));
+        true
     }
 
     fn step_final(&mut self, now: u64) -> bool {
         let mut progressed = false;
         for w in 0..self.workers.len() {
-            if self.workers[w].finished || !self.workers[w].is_idle() {
+            let worker = &self.workers[w];
+            if worker.finished || !worker.is_idle() || (worker.not_before_ns > now && now < self.final_end_ns) {
                 continue;
             }
             progressed = true;
-            match self.workload.final_op(w, self.workers[w].finals_done, &mut self.rng) {
+            let next = if now < self.final_end_ns {
+                self.workload.final_op(w, self.workers[w].finals_done, &mut self.rng)
+            } else {
+                None
+            };
+            match next {
                 Some(spec) => self.invoke(now, w, spec),
                 None => self.workers[w].finished = true,
             }

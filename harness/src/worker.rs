@@ -43,6 +43,8 @@ pub struct Worker {
     pub finals_done: usize,
     /// Whether the worker has no more final ops.
     pub finished: bool,
+    /// The worker's next final op waits until this time.
+    pub not_before_ns: u64,
 }
 
 impl Worker {
@@ -56,6 +58,7 @@ impl Worker {
             op: None,
             finals_done: 0,
             finished: false,
+            not_before_ns: 0,
         }
     }
 

@@ -59,6 +59,30 @@ pub trait TestWorkload: Send {
         None
     }
 
+    /// Longest gap of an independent second stream of ops (kafka's `crash`: gaps U[0, 60 s /
+    /// concurrency)), which go to whichever worker is free; `None`: no such stream.
+    fn side_op_max_gap_ns(&self, concurrency: usize) -> Option<u64> {
+        let _ = concurrency;
+        None
+    }
+
+    /// The next op of the side stream.
+    fn side_op(&mut self, rng: &mut ChaCha8Rng) -> Option<OpSpec> {
+        let _ = rng;
+        None
+    }
+
+    /// How long the final ops may go on before they are cut (kafka: 10 s); `None`: no limit.
+    fn final_phase_limit_ns(&self) -> Option<u64> {
+        None
+    }
+
+    /// Pause before a worker's next final op (kafka polls every U[0, 0.4) s).
+    fn final_op_delay_ns(&self, rng: &mut ChaCha8Rng) -> u64 {
+        let _ = rng;
+        0
+    }
+
     /// Sees every completion, for generators that adapt to the history.
     fn observe(&mut self, op: &OpSpec, completion: &Completion) {
         let _ = (op, completion);
