@@ -89,12 +89,14 @@ pub fn summary(analysis: &Analysis, history: &[Op]) -> String {
     let _ = writeln!(out, "workload: valid? {}", w["valid?"]);
     for key in [
         "attempt-count",
+        "attempted-count",
         "stable-count",
         "lost-count",
         "never-read-count",
         "stale-count",
         "acknowledged-count",
         "duplicated-count",
+        "range",
         "final-reads",
         "acceptable",
         "errors",

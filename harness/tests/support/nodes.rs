@@ -21,7 +21,7 @@ pub fn build(name: &str) -> Option<BoxedWorkload> {
         "broadcast" => Box::new(SetNode::new("broadcast", Fault::None)),
         "broadcast-drops" => Box::new(SetNode::new("broadcast", Fault::DropEveryThird)),
         "broadcast-no-gossip" => Box::new(SetNode::new("broadcast", Fault::NoGossip)),
-        "broadcast-flood" => Box::new(SetNode::new("broadcast", Fault::None)),
+        "broadcast-flood" => Box::new(SetNode::new("broadcast", Fault::SendOnce)),
         "g-set" => Box::new(SetNode::new("g-set", Fault::None)),
         "g-set-once" => Box::new(SetNode::new("g-set", Fault::SendOnce)),
         "counter" => Box::new(CounterNode { double: false, counts: BTreeMap::new() }),
