@@ -92,6 +92,8 @@ pub struct Engine {
     rate: f64,
     time_limit_ns: u64,
     next_op_ns: u64,
+    /// Whether the due op had to wait for a free worker.
+    op_blocked: bool,
     main_end_ns: u64,
     recover_until_ns: u64,
     /// Next op of the workload's side stream (kafka's crashes).
@@ -127,6 +129,7 @@ impl Engine {
             rate: config.rate,
             time_limit_ns: (config.time_limit_s * NS_PER_S as f64) as u64,
             next_op_ns: u64::MAX,
+            op_blocked: false,
             main_end_ns: u64::MAX,
             recover_until_ns: 0,
             next_side_ns: u64::MAX,
@@ -422,8 +425,10 @@ impl Engine {
     fn start_main(&mut self, now: u64) {
         self.phase = Phase::Main;
         self.next_op_ns = self.gap(now);
-        // The time limit counts from the first op (spec 3.1); without ops, from now.
-        let first = if self.rate > 0.0 { self.next_op_ns } else { now };
+        // The time limit counts from the first op of the nemesis and client streams together
+        // (maelstrom/core.clj wraps both in one `time-limit`): the nemesis acts at once; without
+        // it, the first client op; without either, now.
+        let first = if self.rate > 0.0 && self.nemesis.is_none() { self.next_op_ns } else { now };
         self.main_end_ns = first + self.time_limit_ns;
         if let Some(schedule) = self.nemesis.as_mut() {
             schedule.next_ns = now;
@@ -433,8 +438,7 @@ impl Engine {
         }
     }
 
-    /// The next op's time: gaps U[0, 2/rate) s accumulate on the schedule, not on when the
-    /// op was actually handed out (jepsen generator `stagger`).
+    /// `from_ns` plus a gap U[0, 2/rate) s (jepsen generator `stagger`).
     fn gap(&mut self, from_ns: u64) -> u64 {
         if self.rate <= 0.0 {
             return u64::MAX;
@@ -455,13 +459,20 @@ impl Engine {
             progressed = true;
         }
         while self.next_op_ns <= now && self.next_op_ns < self.main_end_ns {
-            let Some(w) = self.rotation.pick(&self.workers) else { break };
+            let Some(w) = self.rotation.pick(&self.workers) else {
+                self.op_blocked = true;
+                break;
+            };
             let Some(spec) = self.workload.next_op(w, &mut self.rng) else {
                 self.next_op_ns = u64::MAX;
                 break;
             };
             self.invoke(now, w, spec);
-            self.next_op_ns = self.gap(self.next_op_ns);
+            // Jepsen's `stagger`: an op issued on schedule sets the next one a gap after its
+            // scheduled time; an op that waited for a free worker, a gap after it was issued,
+            // so a backlog is not caught up in a burst.
+            let base = if std::mem::take(&mut self.op_blocked) { now } else { self.next_op_ns };
+            self.next_op_ns = self.gap(base);
             progressed = true;
         }
         progressed | self.step_side_stream(now)

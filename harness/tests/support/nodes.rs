@@ -27,6 +27,8 @@ pub fn build(name: &str) -> Option<BoxedWorkload> {
         "counter" => Box::new(CounterNode { double: false, counts: BTreeMap::new() }),
         "counter-double" => Box::new(CounterNode { double: true, counts: BTreeMap::new() }),
         "echo-unknown-dest" => Box::new(UnknownDest),
+        "echo-src" => Box::new(EchoSrc),
+        "echo-extra-field" => Box::new(ExtraField),
         _ => return None,
     })
 }
@@ -188,4 +190,28 @@ impl Workload for UnknownDest {
 /// Every other node of the test.
 fn peers(ctx: &Context) -> Vec<String> {
     ctx.node_ids().iter().filter(|p| p.as_str() != ctx.node_id()).cloned().collect()
+}
+
+/// Echo that answers with the requesting client's id, so tests can see client allocation.
+#[derive(Debug)]
+pub struct EchoSrc;
+
+impl Workload for EchoSrc {
+    fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
+        let src = msg.src.clone();
+        ctx.reply(&msg, Body::new("echo_ok").with("echo", src));
+        Ok(())
+    }
+}
+
+/// Echo whose replies carry a field the schema does not allow.
+#[derive(Debug)]
+pub struct ExtraField;
+
+impl Workload for ExtraField {
+    fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
+        let echo = msg.body.get("echo").cloned().unwrap_or(Value::Null);
+        ctx.reply(&msg, Body::new("echo_ok").with("echo", echo).with("extra", 1));
+        Ok(())
+    }
 }
