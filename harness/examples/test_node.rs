@@ -14,6 +14,10 @@ fn main() {
         eprintln!("test_node: crashing on purpose");
         std::process::exit(3);
     }
+    if behaviour == "garbage" {
+        // A line that is not JSON: the runner must mute this node and name the line.
+        println!("this is not a message");
+    }
     let Some(workload) = nodes::build(&behaviour) else {
         eprintln!("test_node: unknown behaviour {behaviour:?}");
         std::process::exit(2);

@@ -77,7 +77,8 @@ pub struct Outcome {
 pub struct Engine {
     node_ids: Vec<String>,
     node_index: HashMap<String, usize>,
-    muted: Vec<bool>,
+    /// Per node: why its output is ignored, once it is.
+    muted: Vec<Option<String>>,
     rng: ChaCha8Rng,
     net: Network,
     services: Services,
@@ -114,7 +115,7 @@ impl Engine {
         Engine {
             node_ids: config.node_ids.clone(),
             node_index: config.node_ids.iter().enumerate().map(|(i, id)| (id.clone(), i)).collect(),
-            muted: vec![false; n],
+            muted: vec![None; n],
             rng,
             net,
             services: Services::default(),
@@ -286,7 +287,7 @@ impl Engine {
     fn fire_timeouts(&mut self, now: u64) -> Result<bool, EngineError> {
         if let Some(call) = self.setup.iter().find(|c| !c.answered && c.deadline_ns <= now) {
             let node = &self.node_ids[call.node];
-            let why = if self.muted[call.node] { " (its output was muted, see above)" } else { "" };
+            let why = self.muted[call.node].as_ref().map(|m| format!(": {m}")).unwrap_or_default();
             return Err(EngineError::Setup(format!("node {node} did not answer with {} in time{why}", call.expect)));
         }
         let due: Vec<usize> = (0..self.workers.len())
@@ -541,7 +542,7 @@ impl Engine {
     /// message to an unknown id mutes the node for the rest of the test, as Maelstrom does
     /// (spec 1.6), and is reported.
     pub fn node_output(&mut self, now: u64, node: usize, output: NodeOutput) {
-        if self.muted.get(node).copied().unwrap_or(true) {
+        if self.muted.get(node).is_none_or(Option::is_some) {
             return;
         }
         let (parsed, line) = match output {
@@ -552,15 +553,15 @@ impl Engine {
             self.net.send(now, &src, &dest, body, &mut self.rng).map_err(|e| e.to_string())
         });
         if let Err(why) = result {
-            self.muted[node] = true;
             let problem = format!(
-                "node {} wrote a line Maelstrom rejects ({why}); its output is ignored from now on, as Maelstrom stops reading it: {line}",
+                "node {} wrote a line Maelstrom rejects ({why}); its output is muted from now on, as Maelstrom stops reading it: {line}",
                 self.node_ids[node]
             );
             tracing::error!("{problem}");
             if self.problems.len() < PROBLEMS_MAX {
-                self.problems.push(problem);
+                self.problems.push(problem.clone());
             }
+            self.muted[node] = Some(problem);
         }
     }
 

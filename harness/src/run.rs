@@ -79,7 +79,7 @@ pub fn run(config: &TestConfig) -> Result<Report, RunError> {
                 ))
             })?)
         }
-        ExecutorKind::Process => Box::new(ProcessExecutor::new(config)?),
+        ExecutorKind::Process => Box::new(ProcessExecutor::new(config).map_err(|e| RunError::Config(e.to_string()))?),
     };
     run_with(config, workload, exec.as_mut())
 }

@@ -3,22 +3,30 @@
 
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
 use glomer_harness::config::{ExecutorKind, TestConfig};
 use glomer_harness::history::{OpType, Validity};
 use glomer_harness::run::{run, RunError};
 
-/// `target/<profile>/examples/test_node`, built by `cargo test` with the other examples.
+/// `target/<profile>/examples/test_node`, rebuilt once per test run so it matches the sources
+/// (`cargo test --test …` does not build examples by itself).
 fn test_node() -> PathBuf {
-    let glomer = PathBuf::from(env!("CARGO_BIN_EXE_glomer"));
-    let dir = glomer.parent().expect("target directory");
-    let path = dir.join("examples").join("test_node");
-    if !path.exists() {
-        let status =
-            Command::new(env!("CARGO")).args(["build", "-p", "glomer-harness", "--example", "test_node"]).status();
-        assert!(status.is_ok_and(|s| s.success()), "building the test_node example failed");
-    }
-    path
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let glomer = PathBuf::from(env!("CARGO_BIN_EXE_glomer"));
+            let dir = glomer.parent().expect("target directory");
+            let mut build = Command::new(env!("CARGO"));
+            build.args(["build", "-p", "glomer-harness", "--example", "test_node"]);
+            if dir.ends_with("release") {
+                build.arg("--release");
+            }
+            let status = build.status();
+            assert!(status.is_ok_and(|s| s.success()), "building the test_node example failed");
+            dir.join("examples").join("test_node")
+        })
+        .clone()
 }
 
 fn config(workload: &str, node_count: usize, behaviour: &str, out: &str) -> TestConfig {
@@ -95,4 +103,33 @@ fn glomer_passes_trailing_arguments_to_the_node() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("latency echo"), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(out_dir.join("results.json").exists() && out_dir.join("latency.svg").exists());
+}
+
+#[test]
+fn a_node_printing_garbage_is_muted_and_the_line_reported() {
+    let mut config = config("echo", 1, "garbage", "garbage");
+    config.time_limit_s = 1.0;
+    let err = match run(&config) {
+        Err(err) => err,
+        Ok(report) => panic!("init should fail once the node is muted: {:?}", report.problems),
+    };
+    // Muted before init_ok was read, the node never answers init: the run aborts (spec 1.4).
+    let text = err.to_string();
+    assert_eq!(err.exit_code(), 255);
+    assert!(
+        text.contains("n0")
+            && text.contains("init_ok")
+            && text.contains("muted")
+            && text.contains("this is not a message"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_missing_bin_is_a_bad_argument_naming_it() {
+    let mut config = config("echo", 1, "echo", "missing-bin");
+    config.bin = "/nonexistent/glomer-node".into();
+    let err = run(&config).expect_err("no verdict without a binary");
+    assert_eq!(err.exit_code(), 254);
+    assert!(err.to_string().contains("--bin"), "{err}");
 }

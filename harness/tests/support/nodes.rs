@@ -17,6 +17,8 @@ const GOSSIP_TIMER: u64 = 1;
 pub fn build(name: &str) -> Option<BoxedWorkload> {
     Some(match name {
         "echo" => Box::new(Echo { wrong: false }),
+        // test_node prints a non-JSON line first, then behaves as echo.
+        "garbage" => Box::new(Echo { wrong: false }),
         "echo-wrong" => Box::new(Echo { wrong: true }),
         "broadcast" => Box::new(SetNode::new("broadcast", Fault::None)),
         "broadcast-drops" => Box::new(SetNode::new("broadcast", Fault::DropEveryThird)),
