@@ -197,7 +197,7 @@ impl<'g> Tarjan<'g> {
 
 mod search;
 
-pub(crate) use search::{cycle_anomalies, CycleSearch};
+pub(crate) use search::{cycle_anomalies, CycleSearch, SEARCH_ORDER as CYCLE_TYPES};
 
 /// Explained cycle as JSON: `{"type", "cycle": [ops…, first op], "steps": [{"type", …}]}`.
 fn cycle_json(history: &[Op], cycle: &[usize], steps: Vec<Map<String, Value>>, kind: &str) -> Value {

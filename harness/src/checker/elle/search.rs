@@ -31,7 +31,7 @@ struct Spec {
 /// Elle's cycle shapes in the order it searches them: `cycle-anomaly-specs` is sorted by
 /// `anomaly-depth-compare` (depth in the implied-anomalies plus severity graph, then name);
 /// this is that order, computed from Elle 0.2.2's tables.
-const SEARCH_ORDER: [&str; 24] = [
+pub(crate) const SEARCH_ORDER: [&str; 24] = [
     "G-single-item",
     "G0",
     "G-nonadjacent-item",
