@@ -146,34 +146,32 @@ impl<'h> Analysis<'h> {
         &self.history[pos]
     }
 
+    /// Parses every client op once and builds `writer-of`, `readers-of`, the `:ok` reads and
+    /// the `:fail` writes.
     fn index_ops(&mut self) {
         for &pos in &self.client {
             let op = &self.history[pos];
             let (reads, writes) = (op_reads(op), op_writes(op));
-            for (k, pairs) in reads.iter().chain(writes.iter()) {
+            for (_, pairs) in reads.iter().chain(writes.iter()) {
                 for p in pairs {
                     self.values.entry(p.msg.to_string()).or_insert_with(|| p.msg.clone());
                 }
-                let _ = k;
             }
             if op.kind != OpType::Invoke {
-                for (k, pairs) in &writes {
-                    for p in pairs {
-                        self.writer_of.insert((k.clone(), p.msg.to_string()), pos);
-                        if op.kind == OpType::Fail {
-                            self.failed_writes.entry(k.clone()).or_default().insert(p.msg.to_string());
-                        }
+                for (k, p) in writes.iter().flat_map(|(k, pairs)| pairs.iter().map(move |p| (k, p))) {
+                    self.writer_of.insert((k.clone(), p.msg.to_string()), pos);
+                    if op.kind == OpType::Fail {
+                        self.failed_writes.entry(k.clone()).or_default().insert(p.msg.to_string());
                     }
                 }
                 for (k, pairs) in &reads {
-                    let seen = self.ok_reads.entry(k.clone());
-                    let seen = if op.kind == OpType::Ok { Some(seen.or_default()) } else { None };
-                    let mut seen = seen;
+                    if op.kind == OpType::Ok {
+                        // A key polled with an empty list still counts as read (upstream).
+                        let seen = self.ok_reads.entry(k.clone()).or_default();
+                        seen.extend(pairs.iter().map(|p| p.msg.to_string()));
+                    }
                     for p in pairs {
                         self.readers_of.entry((k.clone(), p.msg.to_string())).or_default().push(pos);
-                        if let Some(s) = seen.as_mut() {
-                            s.insert(p.msg.to_string());
-                        }
                     }
                 }
             }

@@ -201,3 +201,22 @@ fn condensed_skips_keep_the_largest_deltas() {
     assert_eq!(c["errs"][0]["delta"], json!(2));
     assert_eq!(c["errs"].as_array().map(Vec::len), Some(8));
 }
+
+#[test]
+fn a_key_only_ever_polled_empty_makes_the_checker_give_up_as_upstream_does() {
+    let mut h = Hist::default();
+    send(&mut h, 0, "0", 1, 0);
+    poll(&mut h, 9, json!({"0": [[0, 1]], "1": []}));
+    assert_eq!(check(&h.ops).valid, Validity::Unknown);
+}
+
+#[test]
+fn the_worst_realtime_lag_is_measured_from_when_a_newer_offset_existed() {
+    let mut h = Hist::default();
+    h.call(1, "assign", json!(["0"]), Ok, json!(["0"]));
+    send(&mut h, 0, "0", 1, 0); // offset 0 known at 3 ms (the send completes)
+    poll(&mut h, 1, json!({})); // invoked at 4 ms, still at offset -1: 1 ms behind
+    poll(&mut h, 9, json!({"0": [[0, 1]]}));
+    let c = check(&h.ops);
+    assert_eq!(c.result["worst-realtime-lag"], json!({"time": 0.004, "process": 1, "key": "0", "lag": 0.001}));
+}
