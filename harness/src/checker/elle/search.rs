@@ -58,6 +58,16 @@ pub(crate) const SEARCH_ORDER: [&str; 24] = [
     "G2-realtime",
 ];
 
+impl Spec {
+    /// Whether a cycle of this shape can exist with only the relations `present`: a pure
+    /// shortcut (a shape that needs an absent relation cannot match), which saves searching
+    /// every start vertex of a large component in vain.
+    fn possible(&self, present: Rels) -> bool {
+        let needed = [self.single, self.multiple].into_iter().chain(self.required.iter().copied());
+        needed.filter(|r| *r != 0).all(|r| present & r != 0) && present & self.rels != 0
+    }
+}
+
 /// `base-cycle-anomaly-specs`, without predicate relations (neither checker has predicates).
 fn base_spec(name: &str) -> Option<Spec> {
     let typed = |n: &str| Some(n.to_string());
@@ -145,8 +155,9 @@ impl CycleSearch<'_> {
         let mut redundant: BTreeSet<String> = BTreeSet::new();
         let mut searched: Vec<String> = Vec::new();
         let mut cases: Vec<(String, Value)> = Vec::new();
+        let present = self.rels_within(component, &members);
         for spec in SEARCH_ORDER.iter().filter_map(|n| spec(n)) {
-            if redundant.contains(&spec.name) || !self.reportable.contains(&spec.name) {
+            if redundant.contains(&spec.name) || !self.reportable.contains(&spec.name) || !spec.possible(present) {
                 continue;
             }
             searched.push(spec.name.clone());
@@ -162,6 +173,19 @@ impl CycleSearch<'_> {
             cases.push((kind, case));
         }
         cases
+    }
+
+    /// Every relation used by some edge inside the component.
+    fn rels_within(&self, component: &[usize], members: &HashSet<usize>) -> Rels {
+        let mut present = 0;
+        for &a in component {
+            for (b, rels) in self.graph.successors(a) {
+                if members.contains(&b) {
+                    present |= rels;
+                }
+            }
+        }
+        present
     }
 
     /// The `cycle-search-timeout` case, a fallback cycle so the component shows something, and
