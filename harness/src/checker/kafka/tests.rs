@@ -220,3 +220,24 @@ fn the_worst_realtime_lag_is_measured_from_when_a_newer_offset_existed() {
     let c = check(&h.ops);
     assert_eq!(c.result["worst-realtime-lag"], json!({"time": 0.004, "process": 1, "key": "0", "lag": 0.001}));
 }
+
+#[test]
+fn sends_inside_one_op_are_checked_and_only_skips_are_allowed() {
+    // Maelstrom never sends twice in one op; a multi-send `txn` op exercises the finders.
+    let mut h = Hist::default();
+    send(&mut h, 0, "0", 2, 1);
+    let skip = json!([["send", "0", [0, 1]], ["send", "0", [2, 3]]]);
+    h.call(1, "txn", json!([["send", "0", 1], ["send", "0", 3]]), Ok, skip);
+    poll(&mut h, 9, json!({"0": [[0, 1], [1, 2], [2, 3]]}));
+    let c = check(&h.ops);
+    assert_eq!(error_types(&c), vec!["int-send-skip"]);
+    assert_eq!(c.valid, Validity::True);
+    let backwards = json!([["send", "0", [2, 3]], ["send", "0", [0, 1]]]);
+    let mut h = Hist::default();
+    send(&mut h, 0, "0", 2, 1);
+    h.call(1, "txn", json!([["send", "0", 3], ["send", "0", 1]]), Ok, backwards);
+    poll(&mut h, 9, json!({"0": [[0, 1], [1, 2], [2, 3]]}));
+    let c = check(&h.ops);
+    assert_eq!(error_types(&c), vec!["int-nonmonotonic-send"]);
+    assert_eq!(c.valid, Validity::False);
+}

@@ -176,3 +176,11 @@ fn model_lists_split_on_commas_with_or_without_spaces() {
     assert_eq!(parse_models("read-committed , serializable"), vec!["read-committed", "serializable"]);
     assert_eq!(parse_models("read-committed,serializable"), vec!["read-committed", "serializable"]);
 }
+
+#[test]
+fn a_process_reading_its_own_later_write_is_g1c_process() {
+    let mut h = Hist::default();
+    txn(&mut h, 0, Ok, json!([["r", 1, 1]]));
+    txn(&mut h, 0, Ok, json!([["w", 1, 1]]));
+    assert_eq!(types(&run(&h, "strong-session-serializable")), vec!["G1c-process"]);
+}
