@@ -8,7 +8,7 @@
 //! - Common sections (spec 8.1, 8.2): [`stats`], [`exceptions`], [`availability`].
 //! - Workloads (spec 4): [`echo`], [`unique_ids`], [`set_full`] (broadcast and g-set),
 //!   [`counter`] (g-counter and pn-counter), [`kafka`], [`txn_rw`] (txn-rw-register, on the
-//!   dependency graph and cycle search of [`elle`]).
+//!   dependency graph and cycle search of the private `elle` module).
 //! - [`quantile`]: Maelstrom's no-interpolation quantile.
 
 use std::cmp::Ordering;
@@ -20,10 +20,13 @@ use crate::history::{Op, OpType, Validity};
 pub mod availability;
 pub mod counter;
 pub mod echo;
+mod elle;
 pub mod exceptions;
+pub mod kafka;
 pub mod quantile;
 pub mod set_full;
 pub mod stats;
+pub mod txn_rw;
 pub mod unique_ids;
 
 /// A checker's verdict and its part of the results map (which includes `"valid?"`).

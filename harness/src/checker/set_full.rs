@@ -19,6 +19,8 @@ const WORST_STALE_SHOWN: usize = 8;
 /// What the walk learned about one element (upstream `SetFullElement`); positions in the history.
 struct Element<'h> {
     value: &'h Value,
+    /// The value's JSON text, its identity.
+    text: String,
     /// The `:ok` add completion, or the completion of the first `:ok` read that saw it.
     known: Option<&'h Op>,
     /// The invocation of the latest-invoked `:ok` read that contained it.
@@ -60,7 +62,8 @@ fn walk<'h>(history: &'h [Op], add_f: &str) -> Vec<Element<'h>> {
             let key = op.value.to_string();
             if op.kind == OpType::Invoke {
                 // A second add of the same value starts its tracking afresh (upstream `assoc`).
-                let fresh = Element { value: &op.value, known: None, last_present: None, last_absent: None };
+                let fresh =
+                    Element { value: &op.value, text: key.clone(), known: None, last_present: None, last_absent: None };
                 match by_value.get(&key) {
                     Some(&i) => elements[i] = fresh,
                     None => {
@@ -81,7 +84,7 @@ fn walk<'h>(history: &'h [Op], add_f: &str) -> Vec<Element<'h>> {
             };
             for e in &mut elements {
                 let later = |seen: Option<&Op>| !matches!(seen, Some(s) if s.index >= invocation.index);
-                if read.contains(&e.value.to_string()) {
+                if read.contains(&e.text) {
                     e.known = e.known.or(Some(op));
                     if later(e.last_present) {
                         e.last_present = Some(invocation);

@@ -32,8 +32,11 @@ pub fn check(history: &[Op]) -> Checked {
     }
     let mut dups: Vec<(&Value, usize)> = counts.values().filter(|(_, n)| *n > 1).copied().collect();
     let duplicated_count = dups.len();
-    // Most frequent first (ties by id, so the choice is deterministic), then shown sorted by id.
-    dups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| cmp_json(a.0, b.0)));
+    // Upstream sorts the duplicates by id, then stably by count, reverses and takes 48: the
+    // most frequent, and among equally frequent ones the largest ids. Shown sorted by id.
+    dups.sort_by(|a, b| cmp_json(a.0, b.0));
+    dups.sort_by_key(|d| d.1);
+    dups.reverse();
     dups.truncate(DUPLICATES_SHOWN);
     dups.sort_by(|a, b| cmp_json(a.0, b.0));
     let duplicated: Map<String, Value> = dups.iter().map(|(id, n)| (key_text(id), json!(n))).collect();
@@ -131,5 +134,7 @@ mod tests {
         let c = check(&h.ops);
         assert_eq!(c.result["duplicated-count"], json!(60));
         assert_eq!(c.result["duplicated"].as_object().map(Map::len), Some(DUPLICATES_SHOWN));
+        // Equally frequent: the largest ids are kept, as upstream's sort-then-reverse keeps them.
+        assert!(c.result["duplicated"].get("59").is_some() && c.result["duplicated"].get("11").is_none());
     }
 }
