@@ -1,0 +1,243 @@
+use serde_json::{json, Value};
+
+use super::*;
+use crate::checker::test_support::Hist;
+use crate::history::OpType::{self, *};
+use crate::history::Validity;
+
+fn send(h: &mut Hist, p: u64, key: &str, msg: i64, offset: i64) {
+    h.call(p, "send", json!([["send", key, msg]]), Ok, json!([["send", key, [offset, msg]]]));
+}
+
+fn poll(h: &mut Hist, p: u64, msgs: Value) {
+    h.call(p, "poll", json!([["poll"]]), Ok, json!([["poll", msgs]]));
+}
+
+fn error_types(c: &Checked) -> Vec<String> {
+    serde_json::from_value(c.result["error-types"].clone()).unwrap_or_default()
+}
+
+/// Three messages in key "0", all polled in order by process 9 at the end.
+fn sent_and_read_by_all(h: &mut Hist) {
+    send(h, 0, "0", 1, 0);
+    send(h, 0, "0", 2, 1);
+    send(h, 0, "0", 3, 2);
+}
+
+fn final_poll(h: &mut Hist) {
+    poll(h, 9, json!({"0": [[0, 1], [1, 2], [2, 3]]}));
+}
+
+#[test]
+fn a_clean_history_is_valid() {
+    let mut h = Hist::default();
+    sent_and_read_by_all(&mut h);
+    poll(&mut h, 1, json!({"0": [[0, 1], [1, 2]]}));
+    poll(&mut h, 1, json!({"0": [[2, 3]]}));
+    final_poll(&mut h);
+    let c = check(&h.ops);
+    assert_eq!(error_types(&c), Vec::<String>::new());
+    assert_eq!(c.valid, Validity::True);
+    assert_eq!(c.result["bad-error-types"], json!([]));
+    assert_eq!(c.result["info-txn-causes"], json!([]));
+}
+
+#[test]
+fn a_message_below_a_polled_one_that_nobody_polled_is_a_lost_write() {
+    let mut h = Hist::default();
+    send(&mut h, 0, "0", 1, 0);
+    send(&mut h, 0, "0", 2, 1);
+    poll(&mut h, 1, json!({"0": [[1, 2]]}));
+    let c = check(&h.ops);
+    assert_eq!(c.valid, Validity::False);
+    assert_eq!(c.result["lost-write"]["count"], json!(1));
+    assert_eq!(c.result["lost-write"]["errs"][0]["value"], json!(1));
+    assert_eq!(c.result["lost-write"]["errs"][0]["max-read-index"], json!(1));
+    assert!(error_types(&c).contains(&"unseen".to_string()));
+}
+
+#[test]
+fn an_acknowledged_message_never_polled_is_unseen() {
+    let mut h = Hist::default();
+    send(&mut h, 0, "0", 1, 0);
+    send(&mut h, 0, "1", 5, 0);
+    poll(&mut h, 1, json!({"0": [[0, 1]]}));
+    let c = check(&h.ops);
+    assert_eq!(error_types(&c), vec!["unseen"]);
+    assert_eq!(c.valid, Validity::False);
+    assert_eq!(c.result["unseen"], json!({"time": 5_000_000, "unseen": {"1": 1}, "messages": {"1": [5]}}));
+}
+
+#[test]
+fn polling_a_message_whose_send_failed_is_g1a() {
+    let mut h = Hist::default();
+    h.call(0, "send", json!([["send", "0", 5]]), Fail, json!([["send", "0", 5]]));
+    poll(&mut h, 1, json!({"0": [[0, 5]]}));
+    let c = check(&h.ops);
+    assert!(error_types(&c).contains(&"G1a".to_string()));
+    assert_eq!(c.result["G1a"]["errs"][0]["writer"]["type"], json!("fail"));
+    assert_eq!(c.valid, Validity::False);
+}
+
+#[test]
+fn a_process_polling_past_a_message_is_a_poll_skip() {
+    let mut h = Hist::default();
+    sent_and_read_by_all(&mut h);
+    poll(&mut h, 1, json!({"0": [[0, 1]]}));
+    poll(&mut h, 1, json!({"0": [[2, 3]]}));
+    final_poll(&mut h);
+    let c = check(&h.ops);
+    assert_eq!(error_types(&c), vec!["poll-skip"]);
+    assert_eq!(c.result["poll-skip"]["errs"][0]["skipped"], json!([2]));
+    assert_eq!(c.result["poll-skip"]["errs"][0]["delta"], json!(2));
+}
+
+#[test]
+fn a_process_polling_a_message_again_is_a_nonmonotonic_poll() {
+    let mut h = Hist::default();
+    sent_and_read_by_all(&mut h);
+    poll(&mut h, 1, json!({"0": [[0, 1], [1, 2]]}));
+    poll(&mut h, 1, json!({"0": [[1, 2], [2, 3]]}));
+    final_poll(&mut h);
+    let c = check(&h.ops);
+    assert_eq!(error_types(&c), vec!["nonmonotonic-poll"]);
+    assert_eq!(c.result["nonmonotonic-poll"]["errs"][0]["values"], json!([2, 2]));
+}
+
+#[test]
+fn an_assign_forgets_positions_of_unassigned_keys() {
+    let mut h = Hist::default();
+    sent_and_read_by_all(&mut h);
+    poll(&mut h, 1, json!({"0": [[0, 1]]}));
+    h.call(1, "assign", json!(["1"]), Ok, json!(["1"]));
+    poll(&mut h, 1, json!({"0": [[2, 3]]}));
+    final_poll(&mut h);
+    assert_eq!(check(&h.ops).valid, Validity::True);
+}
+
+#[test]
+fn gaps_and_reversals_inside_one_poll_are_internal_errors() {
+    let mut h = Hist::default();
+    sent_and_read_by_all(&mut h);
+    poll(&mut h, 1, json!({"0": [[0, 1], [2, 3]]}));
+    poll(&mut h, 2, json!({"0": [[1, 2], [0, 1]]}));
+    final_poll(&mut h);
+    let c = check(&h.ops);
+    assert_eq!(error_types(&c), vec!["int-nonmonotonic-poll", "int-poll-skip"]);
+    assert_eq!(c.result["int-poll-skip"]["errs"][0]["skipped"], json!([2]));
+    assert_eq!(c.result["int-nonmonotonic-poll"]["errs"][0]["delta"], json!(-1));
+}
+
+#[test]
+fn a_later_send_at_a_lower_offset_is_a_nonmonotonic_send() {
+    let mut h = Hist::default();
+    send(&mut h, 0, "0", 1, 5);
+    send(&mut h, 0, "0", 2, 3);
+    poll(&mut h, 9, json!({"0": [[3, 2], [5, 1]]}));
+    let c = check(&h.ops);
+    assert_eq!(error_types(&c), vec!["nonmonotonic-send"]);
+    assert_eq!(c.result["nonmonotonic-send"]["errs"][0]["delta"], json!(-1));
+}
+
+#[test]
+fn a_message_at_two_offsets_is_a_duplicate() {
+    let mut h = Hist::default();
+    send(&mut h, 0, "0", 1, 0);
+    poll(&mut h, 9, json!({"0": [[0, 1], [1, 1]]}));
+    let c = check(&h.ops);
+    assert!(error_types(&c).contains(&"duplicate".to_string()));
+    assert_eq!(c.result["duplicate"]["errs"][0]["offsets"], json!([0, 1]));
+}
+
+#[test]
+fn two_messages_at_one_offset_are_inconsistent_offsets() {
+    let mut h = Hist::default();
+    send(&mut h, 0, "0", 1, 0);
+    send(&mut h, 1, "0", 2, 0);
+    poll(&mut h, 9, json!({"0": [[0, 1]]}));
+    poll(&mut h, 8, json!({"0": [[0, 2]]}));
+    let c = check(&h.ops);
+    assert!(error_types(&c).contains(&"inconsistent-offsets".to_string()));
+    assert_eq!(c.result["inconsistent-offsets"]["errs"][0]["values"], json!([1, 2]));
+}
+
+#[test]
+fn polling_a_message_before_its_send_began_is_g1c_realtime() {
+    let mut h = Hist::default();
+    poll(&mut h, 1, json!({"0": [[0, 7]]}));
+    send(&mut h, 0, "0", 7, 0);
+    let c = check(&h.ops);
+    assert_eq!(error_types(&c), vec!["G1c-realtime"]);
+    let steps = &c.result["G1c-realtime"]["errs"][0]["steps"];
+    // The cycle starts at the poll (the lowest position): poll -realtime-> send -wr-> poll.
+    assert_eq!(steps, &json!([{"type": "realtime"}, {"type": "wr", "key": "0", "value": 7}]));
+    assert_eq!(c.valid, Validity::False);
+}
+
+#[test]
+fn indefinite_sends_that_were_polled_count_and_their_causes_are_listed() {
+    let mut h = Hist::default();
+    h.call(0, "send", json!([["send", "0", 1]]), Info, json!([["send", "0", 1]])).error = Some(json!("net-timeout"));
+    send(&mut h, 0, "0", 2, 1);
+    poll(&mut h, 9, json!({"0": [[0, 1], [1, 2]]}));
+    h.call(3, "crash", Value::Null, OpType::Info, Value::Null);
+    let c = check(&h.ops);
+    assert_eq!(c.valid, Validity::True);
+    assert_eq!(c.result["info-txn-causes"], json!(["net-timeout"]));
+}
+
+#[test]
+fn a_polled_message_that_was_never_sent_makes_the_checker_give_up() {
+    let mut h = Hist::default();
+    poll(&mut h, 1, json!({"0": [[0, 99]]}));
+    assert_eq!(check(&h.ops).valid, Validity::Unknown);
+}
+
+#[test]
+fn condensed_skips_keep_the_largest_deltas() {
+    let errs: Vec<Value> = (0..10).map(|d| json!({"delta": d})).collect();
+    let c = cases::condense("poll-skip", Value::Array(errs));
+    assert_eq!(c["count"], json!(10));
+    assert_eq!(c["errs"][0]["delta"], json!(2));
+    assert_eq!(c["errs"].as_array().map(Vec::len), Some(8));
+}
+
+#[test]
+fn a_key_only_ever_polled_empty_makes_the_checker_give_up_as_upstream_does() {
+    let mut h = Hist::default();
+    send(&mut h, 0, "0", 1, 0);
+    poll(&mut h, 9, json!({"0": [[0, 1]], "1": []}));
+    assert_eq!(check(&h.ops).valid, Validity::Unknown);
+}
+
+#[test]
+fn the_worst_realtime_lag_is_measured_from_when_a_newer_offset_existed() {
+    let mut h = Hist::default();
+    h.call(1, "assign", json!(["0"]), Ok, json!(["0"]));
+    send(&mut h, 0, "0", 1, 0); // offset 0 known at 3 ms (the send completes)
+    poll(&mut h, 1, json!({})); // invoked at 4 ms, still at offset -1: 1 ms behind
+    poll(&mut h, 9, json!({"0": [[0, 1]]}));
+    let c = check(&h.ops);
+    assert_eq!(c.result["worst-realtime-lag"], json!({"time": 0.004, "process": 1, "key": "0", "lag": 0.001}));
+}
+
+#[test]
+fn sends_inside_one_op_are_checked_and_only_skips_are_allowed() {
+    // Maelstrom never sends twice in one op; a multi-send `txn` op exercises the finders.
+    let mut h = Hist::default();
+    send(&mut h, 0, "0", 2, 1);
+    let skip = json!([["send", "0", [0, 1]], ["send", "0", [2, 3]]]);
+    h.call(1, "txn", json!([["send", "0", 1], ["send", "0", 3]]), Ok, skip);
+    poll(&mut h, 9, json!({"0": [[0, 1], [1, 2], [2, 3]]}));
+    let c = check(&h.ops);
+    assert_eq!(error_types(&c), vec!["int-send-skip"]);
+    assert_eq!(c.valid, Validity::True);
+    let backwards = json!([["send", "0", [2, 3]], ["send", "0", [0, 1]]]);
+    let mut h = Hist::default();
+    send(&mut h, 0, "0", 2, 1);
+    h.call(1, "txn", json!([["send", "0", 3], ["send", "0", 1]]), Ok, backwards);
+    poll(&mut h, 9, json!({"0": [[0, 1], [1, 2], [2, 3]]}));
+    let c = check(&h.ops);
+    assert_eq!(error_types(&c), vec!["int-nonmonotonic-send"]);
+    assert_eq!(c.valid, Validity::False);
+}
