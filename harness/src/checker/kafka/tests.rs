@@ -241,3 +241,107 @@ fn sends_inside_one_op_are_checked_and_only_skips_are_allowed() {
     assert_eq!(error_types(&c), vec!["int-nonmonotonic-send"]);
     assert_eq!(c.valid, Validity::False);
 }
+
+/// Appends an invocation and its completion with explicit values (Jepsen's kafka tests allow
+/// several micro-ops per op and offsets on indefinite sends).
+fn pair(h: &mut Hist, p: u64, f: &str, invoke: Value, kind: OpType, done: Value) {
+    h.call(p, f, invoke, kind, done);
+}
+
+fn errs(c: &Checked, kind: &str) -> Vec<Value> {
+    c.result[kind]["errs"].as_array().cloned().unwrap_or_default()
+}
+
+/// Jepsen's `kafka_test.clj` `inconsistent-offsets-test` "info conflicts": an `:info` send's
+/// offsets only count once a poll proves that send committed.
+#[test]
+fn jepsen_fixture_info_conflicts() {
+    let mut h = Hist::default();
+    pair(
+        &mut h,
+        0,
+        "send",
+        json!([["send", "x", 1], ["send", "y", 1]]),
+        Info,
+        json!([["send", "x", [0, 1]], ["send", "y", 1]]),
+    );
+    pair(&mut h, 1, "send", json!([["send", "x", 2]]), Ok, json!([["send", "x", [0, 2]]]));
+    assert!(!error_types(&check(&h.ops)).contains(&"inconsistent-offsets".to_string()));
+    poll(&mut h, 2, json!({"y": [[5, 1]]}));
+    let c = check(&h.ops);
+    assert_eq!(errs(&c, "inconsistent-offsets"), vec![json!({"key": "x", "index": 0, "offset": 0, "values": [1, 2]})]);
+}
+
+/// Jepsen's `lost-write-test` "consistent": a poll of c at offset 2 implies a and b (offsets 0
+/// and 1) should have been read; d (offset 3) need not.
+#[test]
+fn jepsen_fixture_lost_write_consistent() {
+    let mut h = Hist::default();
+    pair(&mut h, 0, "send", json!([["send", "x", "a"]]), Ok, json!([["send", "x", [0, "a"]]]));
+    let bd = json!([["send", "x", [1, "b"]], ["send", "x", [3, "d"]]]);
+    pair(&mut h, 0, "send", json!([["send", "x", "b"], ["send", "x", "d"]]), Ok, bd);
+    pair(&mut h, 1, "send", json!([["send", "x", "c"]]), Info, json!([["send", "x", "c"]]));
+    poll(&mut h, 0, json!({"x": [[2, "c"]]}));
+    let c = check(&h.ops);
+    let lost: Vec<(Value, Value, Value, Value, Value)> = errs(&c, "lost-write")
+        .iter()
+        .map(|e| {
+            (
+                e["value"].clone(),
+                e["index"].clone(),
+                e["max-read-index"].clone(),
+                e["writer"]["index"].clone(),
+                e["max-read"]["index"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lost,
+        vec![
+            (json!("a"), json!(0), json!(2), json!(1), json!(7)),
+            (json!("b"), json!(1), json!(2), json!(3), json!(7))
+        ]
+    );
+}
+
+/// Jepsen's `lost-write-test` "inconsistent": b overwrote a at offset 0; reading b and c still
+/// means a was lost, with max-read-index 1 (dense indices skip the hole at offset 1).
+#[test]
+fn jepsen_fixture_lost_write_inconsistent() {
+    let mut h = Hist::default();
+    pair(&mut h, 0, "send", json!([["send", "x", "a"]]), Ok, json!([["send", "x", [0, "a"]]]));
+    let bc = json!([["send", "x", [0, "b"]], ["send", "x", [2, "c"]]]);
+    pair(&mut h, 0, "send", json!([["send", "x", "b"], ["send", "x", "c"]]), Ok, bc);
+    poll(&mut h, 0, json!({"x": [[0, "b"], [2, "c"]]}));
+    let c = check(&h.ops);
+    let lost = errs(&c, "lost-write");
+    assert_eq!(lost.len(), 1);
+    assert_eq!(
+        (lost[0]["value"].clone(), lost[0]["index"].clone(), lost[0]["max-read-index"].clone()),
+        (json!("a"), json!(0), json!(1))
+    );
+}
+
+/// Jepsen's `lost-write-test` "atomic": an `:info` send counts as committed once any of its
+/// messages is polled, and then its other messages can be lost.
+#[test]
+fn jepsen_fixture_lost_write_atomic() {
+    let build = |with_poll_of_a: bool| {
+        let mut h = Hist::default();
+        let ab = json!([["send", "x", "a"], ["send", "y", [0, "b"]]]);
+        pair(&mut h, 0, "send", json!([["send", "x", "a"], ["send", "y", "b"]]), Info, ab);
+        pair(&mut h, 1, "send", json!([["send", "y", "c"]]), Info, json!([["send", "y", "c"]]));
+        if with_poll_of_a {
+            poll(&mut h, 2, json!({"x": [[0, "a"]]}));
+        }
+        poll(&mut h, 3, json!({"y": [[1, "c"]]}));
+        check(&h.ops)
+    };
+    assert!(errs(&build(false), "lost-write").is_empty());
+    let lost = errs(&build(true), "lost-write");
+    assert_eq!(lost.len(), 1);
+    assert_eq!(
+        (lost[0]["key"].clone(), lost[0]["value"].clone(), lost[0]["max-read-index"].clone()),
+        (json!("y"), json!("b"), json!(1))
+    );
+}
