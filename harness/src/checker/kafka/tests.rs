@@ -345,3 +345,87 @@ fn jepsen_fixture_lost_write_atomic() {
         (json!("y"), json!("b"), json!(1))
     );
 }
+
+/// Jepsen's `poll-skip-test`: process 0 reads offsets 1-2, 4, then 7 while 3 and 6 are known to
+/// exist: two skips; an `:info` assign without x in between forgets the position.
+#[test]
+fn jepsen_fixture_poll_skip() {
+    let build = |assign_y_between: bool| {
+        let mut h = Hist::default();
+        poll(&mut h, 0, json!({"x": [[1, "a"], [2, "b"]]}));
+        poll(&mut h, 1, json!({"x": [[3, "c"]]}));
+        poll(&mut h, 0, json!({"x": [[4, "d"]]}));
+        if assign_y_between {
+            pair(&mut h, 0, "assign", json!(["y"]), Info, json!(["y"]));
+        }
+        pair(&mut h, 2, "send", json!([["send", "x", "f"]]), Ok, json!([["send", "x", [6, "f"]]]));
+        poll(&mut h, 0, json!({"x": [[7, "g"]]}));
+        let all =
+            json!([["send", "x", "a"], ["send", "x", "b"], ["send", "x", "c"], ["send", "x", "d"], ["send", "x", "g"]]);
+        pair(&mut h, 3, "send", all.clone(), Info, all);
+        check(&h.ops)
+    };
+    let skips: Vec<(Value, Value)> =
+        errs(&build(false), "poll-skip").iter().map(|e| (e["delta"].clone(), e["skipped"].clone())).collect();
+    assert_eq!(skips, vec![(json!(2), json!(["c"])), (json!(2), json!(["f"]))]);
+    assert_eq!(errs(&build(true), "poll-skip").len(), 1);
+}
+
+/// Jepsen's `nonmonotonic-send-test`: sends at offsets 3, 4 then 1, 2 by one process.
+#[test]
+fn jepsen_fixture_nonmonotonic_send() {
+    let mut h = Hist::default();
+    let cd = json!([["send", "x", [3, "c"]], ["send", "x", [4, "d"]]]);
+    pair(&mut h, 0, "send", json!([["send", "x", "c"], ["send", "x", "d"]]), Ok, cd);
+    let ab = json!([["send", "x", [1, "a"]], ["send", "x", [2, "b"]]]);
+    pair(&mut h, 0, "send", json!([["send", "x", 1], ["send", "x", 2]]), Ok, ab);
+    let found = errs(&check(&h.ops), "nonmonotonic-send");
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0]["values"].clone(), found[0]["delta"].clone()), (json!(["d", "a"]), json!(-3)));
+}
+
+/// Jepsen's `realtime-lag-test`: the worst lag is 17 (time units of the test, here ms) at the
+/// poll invoked at 22 after process 0 was re-assigned x and rewound.
+#[test]
+fn jepsen_fixture_worst_realtime_lag() {
+    let mut h = Hist::default();
+    let mut at = |p: u64, kind: OpType, f: &str, value: Value| {
+        let t = h.ops.len() as u64 * 1_000_000;
+        h.push(kind, p, f, value).time_ns = t;
+    };
+    let steps: Vec<(u64, OpType, &str, Value)> = vec![
+        (0, Invoke, "assign", json!(["x"])),
+        (0, Ok, "assign", json!(["x"])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll", {"x": []}]])),
+        (0, Invoke, "send", json!([["send", "x", "a"]])),
+        (0, Ok, "send", json!([["send", "x", [0, "a"]]])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll", {"x": []}]])),
+        (1, Invoke, "send", json!([["send", "x", "c"], ["send", "x", "d"]])),
+        (1, Ok, "send", json!([["send", "x", [2, "c"]], ["send", "x", [3, "d"]]])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll"]])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll", {"x": [[0, "a"], [1, "b"]]}]])),
+        (0, Invoke, "assign", json!(["x", "y"])),
+        (0, Ok, "assign", json!(["x", "y"])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll", {}]])),
+        (0, Invoke, "assign", json!(["y"])),
+        (0, Ok, "assign", json!(["y"])),
+        (0, Invoke, "assign", json!(["x"])),
+        (0, Ok, "assign", json!(["x"])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll", {}]])),
+        (0, Invoke, "poll", json!([["poll"], ["poll"]])),
+        (0, Ok, "poll", json!([["poll", {"x": [[0, "a"], [1, "b"]]}], ["poll", {"x": [[2, "c"], [3, "d"]]}]])),
+        (1, Invoke, "send", json!([["send", "x", "b"]])),
+        (1, Info, "send", json!([["send", "x", "b"]])),
+    ];
+    for (p, kind, f, value) in steps {
+        at(p, kind, f, value);
+    }
+    let c = check(&h.ops);
+    assert_eq!(c.result["worst-realtime-lag"], json!({"time": 0.022, "process": 0, "key": "x", "lag": 0.017}));
+}
