@@ -429,3 +429,74 @@ fn jepsen_fixture_worst_realtime_lag() {
     let c = check(&h.ops);
     assert_eq!(c.result["worst-realtime-lag"], json!({"time": 0.022, "process": 0, "key": "x", "lag": 0.017}));
 }
+
+/// Jepsen's `duplicate-test` "basic" and "aborted txns": a message at two offsets is a duplicate,
+/// counting offsets seen by failed polls but not those of failed sends.
+#[test]
+fn jepsen_fixture_duplicates() {
+    let mut h = Hist::default();
+    pair(&mut h, 0, "send", json!([["send", "x", "a"]]), Ok, json!([["send", "x", [1, "a"]]]));
+    pair(&mut h, 1, "send", json!([["send", "x", "b"]]), Info, json!([["send", "x", "b"]]));
+    poll(&mut h, 2, json!({"x": [[2, "b"], [3, "a"]]}));
+    assert_eq!(
+        errs(&check(&h.ops), "duplicate"),
+        vec![json!({"key": "x", "value": "a", "count": 2, "offsets": [1, 3]})]
+    );
+
+    let mut h = Hist::default();
+    pair(&mut h, 0, "send", json!([["send", "x", 0]]), Ok, json!([["send", "x", [1, 0]]]));
+    pair(&mut h, 0, "send", json!([["send", "x", 1]]), Fail, json!([["send", "x", [2, 1]]]));
+    pair(&mut h, 1, "poll", json!([["poll"]]), Fail, json!([["poll", {"x": [[11, 0], [12, 1]]}]]));
+    assert_eq!(
+        errs(&check(&h.ops), "duplicate"),
+        vec![json!({"key": "x", "value": 0, "count": 2, "offsets": [1, 11]})]
+    );
+}
+
+/// Jepsen's `duplicate-test` "hash-insensitive": ten messages each at offsets 0 and 1 are all
+/// duplicates, and both offsets are inconsistent with all ten values.
+#[test]
+fn jepsen_fixture_duplicates_are_hash_insensitive() {
+    let mut h = Hist::default();
+    for v in 0..10 {
+        pair(&mut h, 0, "send", json!([["send", "x", v]]), Ok, json!([["send", "x", [0, v]]]));
+        poll(&mut h, 1, json!({"x": [[1, v]]}));
+    }
+    let c = check(&h.ops);
+    assert_eq!(c.result["duplicate"]["count"], json!(10));
+    let all: Vec<i64> = (0..10).collect();
+    assert_eq!(
+        errs(&c, "inconsistent-offsets"),
+        vec![
+            json!({"key": "x", "offset": 0, "index": 0, "values": all}),
+            json!({"key": "x", "offset": 1, "index": 1, "values": all})
+        ]
+    );
+}
+
+/// Jepsen's `g1c-pure-wr-test`: two transactions that each poll the other's send.
+#[test]
+fn jepsen_fixture_g1c_pure_wr() {
+    let mut h = Hist::default();
+    h.invoke(0, "txn", json!([["send", "x", "a"], ["poll"]]));
+    h.invoke(1, "txn", json!([["send", "y", "b"], ["poll"]]));
+    h.ok(0, "txn", json!([["send", "x", [0, "a"]], ["poll", {"y": [[0, "b"]]}]]));
+    h.ok(1, "txn", json!([["send", "y", [0, "b"]], ["poll", {"x": [[0, "a"]]}]]));
+    let c = check(&h.ops);
+    let cycle = &errs(&c, "G1c")[0];
+    assert_eq!(
+        cycle["steps"],
+        json!([{"type": "wr", "key": "y", "value": "b"}, {"type": "wr", "key": "x", "value": "a"}])
+    );
+}
+
+/// Jepsen's `empty-history-test`: a history with no sends or polls has an empty transaction
+/// graph, which is not an allowed error: invalid.
+#[test]
+fn jepsen_fixture_empty_history_is_invalid() {
+    let mut h = Hist::default();
+    pair(&mut h, 0, "assign", json!(["x"]), Ok, json!(["x"]));
+    let c = check(&h.ops);
+    assert_eq!(c.result["empty-transaction-graph"], json!({"count": 1, "errs": true}));
+    assert_eq!(c.valid, Validity::False);
+}
