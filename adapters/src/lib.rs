@@ -1,8 +1,12 @@
 //! Maelstrom protocol, a sans-IO node, the tokio runtime, and one module per workload.
 #![deny(missing_docs)]
 
+pub mod flags;
 pub mod node;
 pub mod protocol;
+pub mod request;
+pub mod runtime;
+pub mod services;
 pub mod workload;
 pub mod workloads;
 

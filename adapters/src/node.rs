@@ -70,24 +70,44 @@ impl<W: Workload> Node<W> {
         self.dispatch(msg);
     }
 
-    /// Fires every timer and call timeout that is due at `now_ms`.
+    /// Fires every timer and call timeout that is due at `now_ms`, earliest first (a timer and a
+    /// timeout due at the same millisecond: the timeout first, so a workload that re-arms a
+    /// retry timer already knows the call failed).
+    ///
+    /// Timers set while this tick runs fire at the next tick at the earliest, even with
+    /// `after_ms == 0`, so a workload that re-arms a zero-delay timer cannot spin here forever.
     pub fn tick(&mut self, now_ms: u64) {
         self.ctx.now_ms = self.ctx.now_ms.max(now_ms);
         let now = self.ctx.now_ms;
-        while let Some(Reverse((deadline, msg_id))) = self.ctx.call_deadlines.peek().copied() {
-            if deadline > now {
-                break;
+        let timers_set_before = self.ctx.timers_set;
+        loop {
+            let timeout = self.ctx.call_deadlines.peek().map(|Reverse((deadline, _))| *deadline).filter(|d| *d <= now);
+            let timer = self
+                .ctx
+                .timers
+                .peek()
+                .filter(|Reverse((due, seq, _))| *due <= now && *seq <= timers_set_before)
+                .map(|Reverse((due, _, _))| *due);
+            match (timeout, timer) {
+                (Some(t), Some(d)) if t <= d => self.fire_call_timeout(),
+                (Some(_), None) => self.fire_call_timeout(),
+                (_, Some(_)) => self.fire_timer(),
+                (None, None) => break,
             }
-            self.ctx.call_deadlines.pop();
+        }
+    }
+
+    fn fire_call_timeout(&mut self) {
+        if let Some(Reverse((_, msg_id))) = self.ctx.call_deadlines.pop() {
+            // Entries of calls already answered are skipped here (lazy deletion).
             if let Some(pending) = self.ctx.calls.remove(&msg_id) {
                 self.workload.on_reply(&mut self.ctx, pending.call, Err(RpcError::Timeout));
             }
         }
-        while let Some(Reverse((due, _, token))) = self.ctx.timers.peek().copied() {
-            if due > now {
-                break;
-            }
-            self.ctx.timers.pop();
+    }
+
+    fn fire_timer(&mut self) {
+        if let Some(Reverse((_, _, token))) = self.ctx.timers.pop() {
             self.workload.on_timer(&mut self.ctx, token);
         }
     }

@@ -117,8 +117,16 @@ impl Context {
     }
 
     /// Answers `request` with `body`, setting `in_reply_to` from the request's `msg_id`.
+    ///
+    /// A request without a `msg_id` gets no reply: its sender could not match one to it (spec
+    /// section 1.3), and a stray message to a client that already left would mute this node
+    /// (spec section 1.6).
     pub fn reply(&mut self, request: &Message, mut body: Body) {
-        body.in_reply_to = request.body.msg_id;
+        let Some(msg_id) = request.body.msg_id else {
+            tracing::debug!(src = %request.src, kind = %body.kind, "not replying to a request without msg_id");
+            return;
+        };
+        body.in_reply_to = Some(msg_id);
         body.msg_id = Some(self.next_msg_id());
         self.send(&request.src, body);
     }
