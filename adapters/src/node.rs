@@ -34,6 +34,11 @@ impl<W: Workload> Node<W> {
         &self.workload
     }
 
+    /// The workload, for drivers and tests that adjust it between events.
+    pub fn workload_mut(&mut self) -> &mut W {
+        &mut self.workload
+    }
+
     /// Whether `init` has been handled.
     pub fn is_initialised(&self) -> bool {
         self.initialised
@@ -169,22 +174,29 @@ impl<W: Workload> Node<W> {
 
     fn dispatch(&mut self, msg: Message) {
         if let Some(in_reply_to) = msg.body.in_reply_to {
-            match self.ctx.calls.remove(&in_reply_to) {
-                Some(pending) => {
-                    let reply =
-                        if msg.body.kind == "error" { Err(RpcError::Remote(error_of(&msg.body))) } else { Ok(msg) };
-                    self.workload.on_reply(&mut self.ctx, pending.call, reply);
-                }
-                // A reply to a call that already timed out, or to nothing we sent. Answering it
-                // could start an endless error ping-pong, so it is dropped.
-                None => tracing::debug!(src = %msg.src, in_reply_to, kind = %msg.body.kind, "dropping unmatched reply"),
-            }
+            self.dispatch_reply(msg, in_reply_to);
             return;
         }
         // Keep only what an error reply needs, so the message itself moves into the workload.
         let (src, msg_id, is_error) = (msg.src.clone(), msg.body.msg_id, msg.body.kind == "error");
         if let Err(err) = self.workload.on_message(&mut self.ctx, msg) {
             self.send_error(&src, msg_id, is_error, &err);
+        }
+    }
+
+    /// Hands a reply to the call it answers. Our `msg_id`s are unique, so `in_reply_to` names
+    /// the call; the sender must also be whom we called, so a confused peer cannot complete
+    /// someone else's call.
+    fn dispatch_reply(&mut self, msg: Message, in_reply_to: u64) {
+        let matched = self.ctx.calls.get(&in_reply_to).is_some_and(|pending| pending.dest == msg.src);
+        match if matched { self.ctx.calls.remove(&in_reply_to) } else { None } {
+            Some(pending) => {
+                let reply = if msg.body.kind == "error" { Err(RpcError::Remote(error_of(&msg.body))) } else { Ok(msg) };
+                self.workload.on_reply(&mut self.ctx, pending.call, reply);
+            }
+            // A reply to a call that already timed out, or to nothing we sent. Answering it
+            // could start an endless error ping-pong, so it is dropped.
+            None => tracing::debug!(src = %msg.src, in_reply_to, kind = %msg.body.kind, "dropping unmatched reply"),
         }
     }
 

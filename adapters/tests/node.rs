@@ -215,3 +215,14 @@ fn reply_envelopes_have_only_src_dest_and_body() {
     let keys: Vec<&String> = out.as_object().unwrap().keys().collect();
     assert_eq!(keys, ["body", "dest", "src"]);
 }
+
+#[test]
+fn a_reply_from_someone_other_than_the_callee_does_not_complete_the_call() {
+    let mut node = node();
+    node.handle_line(&line("c1", json!({"type": "call", "msg_id": 1})), 0);
+    let call_msg_id = bodies(&mut node)[0]["msg_id"].clone();
+    node.handle_line(&line("n0", json!({"type": "read_ok", "value": 1, "in_reply_to": call_msg_id})), 1);
+    assert!(!node.workload().events.iter().any(|e| e.starts_with("reply")));
+    node.handle_line(&line("seq-kv", json!({"type": "read_ok", "value": 1, "in_reply_to": call_msg_id})), 2);
+    assert_eq!(node.workload().events.last().map(String::as_str), Some("reply 1 read_ok"));
+}

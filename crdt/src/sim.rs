@@ -151,6 +151,16 @@ impl<L: Lattice + Serialize> Simulation<L> {
         })
     }
 
+    /// Rewires every engine to `topology` at run time (`Engine::set_neighbours`): new links
+    /// start from the delta buffer or the full state.
+    pub fn set_topology(&mut self, topology: Topology) {
+        let lists = topology.neighbours(self.engines.len(), self.config.seed);
+        for (engine, list) in self.engines.iter_mut().zip(lists) {
+            engine.set_neighbours(list.into_iter().map(replica));
+        }
+        self.config.topology = topology;
+    }
+
     /// Runs `ms` of virtual time.
     pub fn run_for(&mut self, ms: u64) {
         let until_ms = self.now_ms + ms;

@@ -176,6 +176,24 @@ fn product_replicas_converge_to_the_join_of_all_updates() {
     });
 }
 
+#[test]
+fn replicas_converge_when_the_topology_changes_at_run_time() {
+    for seed in 0..SEEDS {
+        let config = SimConfig { nodes: 12, ..sim_config(&Topology::Line, 12, seed) };
+        let mut sim: Simulation<GSet<u32>> = Simulation::new(config, sync_config(seed));
+        let mut expected = GSet::new();
+        for i in 0..40u32 {
+            expected.join(&sim.update(i as usize % 12, |set| set.insert(i)));
+            sim.run_for(30);
+            if i == 20 {
+                sim.set_topology(if seed % 2 == 0 { Topology::Star } else { Topology::Random(3) });
+            }
+        }
+        assert!(sim.run_until_quiet(QUIET_MS_MAX), "seed {seed}: not quiet");
+        assert!((0..12).all(|node| *sim.state(node) == expected), "seed {seed}: diverged");
+    }
+}
+
 /// Bytes sent until quiet for `UPDATES_FOR_OVERHEAD` inserts spread over a 10-node ring.
 fn bytes_until_quiet(sync: SyncConfig) -> u64 {
     const UPDATES_FOR_OVERHEAD: u32 = 200;

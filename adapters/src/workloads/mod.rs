@@ -31,3 +31,22 @@ pub fn build(name: &str, args: &[String]) -> Option<BoxedWorkload> {
 fn boxed<W: Workload + FromFlags + Send + 'static>(args: &[String]) -> BoxedWorkload {
     Box::new(W::from_args(args))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Body, Message, Node};
+
+    #[test]
+    fn every_listed_name_builds_a_node_that_answers_init_and_unknown_names_do_not() {
+        for name in NAMES {
+            let workload = build(name, &["–-nemesis".into(), "partition".into()]);
+            let mut node = Node::new(workload.unwrap_or_else(|| panic!("{name} is listed but not built")));
+            let mut body = Body::new("init").with("node_id", "n0").with("node_ids", vec!["n0"]);
+            body.msg_id = Some(1);
+            node.handle_message(Message { src: "c0".into(), dest: "n0".into(), body }, 0);
+            assert_eq!(node.take_outbox()[0].body.kind, "init_ok", "{name}");
+        }
+        assert!(build("lin-kv-but-not-really", &[]).is_none());
+    }
+}

@@ -80,3 +80,39 @@ impl Workload for UniqueIds {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Node;
+
+    fn ids(boot_nonce: u64, node_id: &str, count: u64) -> Vec<String> {
+        let mut node = Node::new(UniqueIds::new(boot_nonce));
+        let init = Body::new("init").with("node_id", node_id).with("node_ids", vec![node_id]);
+        let mut msg = Message { src: "c0".into(), dest: node_id.into(), body: init };
+        msg.body.msg_id = Some(1);
+        node.handle_message(msg, 0);
+        for msg_id in 1..=count {
+            let mut body = Body::new("generate");
+            body.msg_id = Some(msg_id);
+            node.handle_message(Message { src: "c1".into(), dest: node_id.into(), body }, 0);
+        }
+        let out = node.take_outbox();
+        out.iter().filter_map(|m| m.body.get("id").and_then(|id| id.as_str()).map(str::to_owned)).collect()
+    }
+
+    #[test]
+    fn ids_of_one_run_are_distinct_and_name_the_node() {
+        let ids = ids(7, "n3", 100);
+        assert_eq!(ids.len(), 100);
+        assert_eq!(ids.iter().collect::<std::collections::HashSet<_>>().len(), 100);
+        assert!(ids.iter().all(|id| id.starts_with("n3-")));
+    }
+
+    #[test]
+    fn a_restart_with_another_nonce_never_repeats_an_id_and_a_fixed_nonce_replays() {
+        let (first, second) = (ids(1, "n0", 50), ids(2, "n0", 50));
+        assert!(first.iter().all(|id| !second.contains(id)));
+        assert_eq!(first, ids(1, "n0", 50));
+    }
+}
