@@ -130,8 +130,9 @@ impl GossipConfig {
         }
     }
 
-    /// The engine's settings for a node with `neighbours` neighbours among `nodes` nodes.
-    pub fn sync_config(&self, neighbours: usize, nodes: usize) -> SyncConfig {
+    /// The engine's settings for a node with `neighbours` neighbours, in a graph that is
+    /// `complete` (everyone a neighbour of everyone) or not.
+    pub fn sync_config(&self, neighbours: usize, complete: bool) -> SyncConfig {
         let batch_interval_ms = match self.flush {
             Flush::Now => 0,
             Flush::Interval => self.interval_ms,
@@ -144,7 +145,7 @@ impl GossipConfig {
             piggyback_acks: self.acks == Acks::Piggyback,
             ack_delay_ms: self.ack_delay_ms,
             // In a complete graph every node sends its own deltas to everyone.
-            relay: neighbours + 1 < nodes,
+            relay: !complete,
             ..SyncConfig::default()
         }
     }
@@ -228,7 +229,7 @@ pub struct Gossip<L: Lattice> {
 impl<L: Lattice + Serialize + DeserializeOwned> Gossip<L> {
     /// A replica at bottom, not yet connected (that happens in [`Gossip::on_init`]).
     pub fn new(config: GossipConfig) -> Self {
-        let engine = Engine::new(ReplicaId(0), [], config.sync_config(0, 1));
+        let engine = Engine::new(ReplicaId(0), [], config.sync_config(0, false));
         Self { config, engine, node_ids: Vec::new(), armed_ms: None }
     }
 
@@ -251,14 +252,11 @@ impl<L: Lattice + Serialize + DeserializeOwned> Gossip<L> {
     pub fn on_init(&mut self, ctx: &mut Context) {
         self.node_ids = ctx.node_ids().to_vec();
         let me = self.node_ids.iter().position(|id| id == ctx.node_id()).unwrap_or(0);
-        let neighbours = match self.config.topology {
+        let lists = match self.config.topology {
             Topology::Given(_) => Vec::new(),
-            ref topology => {
-                let lists = topology.neighbours(self.node_ids.len(), self.config.topology_seed);
-                lists.into_iter().nth(me).unwrap_or_default()
-            }
+            ref topology => topology.neighbours(self.node_ids.len(), self.config.topology_seed),
         };
-        self.connect(ctx, me, &neighbours);
+        self.connect(ctx, me, lists);
     }
 
     /// Maelstrom's `topology` message (node id to neighbour ids): the neighbours when the
@@ -276,7 +274,7 @@ impl<L: Lattice + Serialize + DeserializeOwned> Gossip<L> {
         }
         let me = self.engine.id().0 as usize;
         let symmetric = Topology::Given(lists).neighbours(self.node_ids.len(), 0);
-        self.connect(ctx, me, &symmetric.into_iter().nth(me).unwrap_or_default());
+        self.connect(ctx, me, symmetric);
     }
 
     /// Runs a delta-mutator (`f` changes the state and returns its delta and a result) and
@@ -323,12 +321,16 @@ impl<L: Lattice + Serialize + DeserializeOwned> Gossip<L> {
         true
     }
 
-    /// (Re)builds the engine for replica `me` with `neighbours`, keeping the state: the
-    /// engine's batch interval and relaying depend on the neighbour count.
-    fn connect(&mut self, ctx: &mut Context, me: usize, neighbours: &[usize]) {
-        let config = self.config.sync_config(neighbours.len(), self.node_ids.len());
+    /// (Re)builds the engine for replica `me` with its neighbours in the graph `lists` (every
+    /// node's neighbour list), keeping the state: the engine's batch interval depends on the
+    /// neighbour count and relaying on whether the graph is complete.
+    fn connect(&mut self, ctx: &mut Context, me: usize, lists: Vec<Vec<usize>>) {
+        let nodes = self.node_ids.len();
+        let complete = nodes > 1 && lists.len() == nodes && lists.iter().all(|list| list.len() + 1 == nodes);
+        let neighbours = lists.into_iter().nth(me).unwrap_or_default();
+        let config = self.config.sync_config(neighbours.len(), complete);
         let state = self.engine.state().clone();
-        let neighbours = neighbours.iter().map(|&at| replica(at));
+        let neighbours = neighbours.into_iter().map(replica);
         self.engine = Engine::with_state(replica(me), neighbours, state, config);
         self.pump(ctx);
     }
