@@ -452,3 +452,97 @@ fn number_cmp(x: &serde_json::Number, y: &serde_json::Number) -> std::cmp::Order
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[derive(Debug, clap::Parser)]
+    struct Flags {
+        #[command(flatten)]
+        gossip: GossipFlags,
+    }
+
+    fn config(args: &[&str]) -> GossipConfig {
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        crate::flags::parse::<Flags>(&args).unwrap().gossip.config()
+    }
+
+    #[test]
+    fn the_default_is_the_balanced_preset() {
+        assert_eq!(config(&[]), GossipConfig::preset(Preset::Balanced));
+        assert_eq!(GossipConfig::default(), GossipConfig::preset(Preset::Balanced));
+    }
+
+    #[test]
+    fn explicit_flags_override_the_preset_in_any_order() {
+        let before = config(&["--interval-ms", "250", "--preset", "frugal", "--topology", "tree:3"]);
+        let after = config(&["--preset", "frugal", "--topology", "tree:3", "--interval-ms", "250"]);
+        assert_eq!(before, after);
+        assert_eq!(after.interval_ms, 250);
+        assert_eq!(after.topology, Topology::Tree(3));
+        assert_eq!(after.flush, Flush::Interval, "the preset's own settings stay");
+    }
+
+    #[test]
+    fn a_longer_ack_delay_moves_the_retransmit_timeout_with_it_unless_given() {
+        let preset = GossipConfig::preset(Preset::Latency);
+        let longer = config(&["--preset", "latency", "--ack-delay-ms", "5000"]);
+        assert_eq!(longer.retransmit_ms - longer.ack_delay_ms, preset.retransmit_ms - preset.ack_delay_ms);
+        assert_eq!(config(&["--ack-delay-ms", "5000", "--retransmit-ms", "700"]).retransmit_ms, 700);
+    }
+
+    #[test]
+    fn bad_values_keep_the_preset() {
+        assert_eq!(config(&["--topology", "mesh", "--flush", "sometimes"]), GossipConfig::preset(Preset::Balanced));
+    }
+
+    #[test]
+    fn flush_policy_decides_the_engines_batch_interval() {
+        let hubs = config(&["--flush", "hubs", "--interval-ms", "80"]);
+        assert_eq!(hubs.sync_config(24, false).batch_interval_ms, 80, "a hub batches");
+        assert_eq!(hubs.sync_config(1, false).batch_interval_ms, 0, "a leaf sends at once");
+        assert_eq!(config(&["--flush", "now"]).sync_config(24, false).batch_interval_ms, 0);
+        assert_eq!(config(&["--flush", "interval", "--interval-ms", "80"]).sync_config(1, false).batch_interval_ms, 80);
+        assert!(!hubs.sync_config(4, true).relay, "no relaying in a complete graph");
+        assert!(!config(&["--acks", "immediate"]).sync_config(1, false).piggyback_acks);
+    }
+
+    #[test]
+    fn json_elements_are_distinct_by_type_and_ordered_consistently_with_equality() {
+        let values = [
+            json!(null),
+            json!(false),
+            json!(true),
+            json!(-3),
+            json!(1),
+            json!(u64::MAX),
+            json!(-0.5),
+            json!(1.0),
+            json!("1"),
+            json!([1, 2]),
+            json!([1, 2, 0]),
+            json!({"a": 1}),
+            json!({"a": 1, "b": 2}),
+        ];
+        let elements: Vec<JsonElement> = values.iter().cloned().map(JsonElement).collect();
+        for (i, a) in elements.iter().enumerate() {
+            for (j, b) in elements.iter().enumerate() {
+                assert_eq!(a.cmp(b), i.cmp(&j), "{a:?} vs {b:?}");
+                assert_eq!(a == b, i == j, "{a:?} vs {b:?}");
+            }
+        }
+        let set: std::collections::BTreeSet<JsonElement> = elements.iter().cloned().collect();
+        assert_eq!(set.len(), values.len());
+    }
+
+    #[test]
+    fn json_elements_round_trip_exactly() {
+        let text = r#"[1,1.0,"1",-0.5,{"b":[null],"a":true}]"#;
+        let elements: Vec<JsonElement> = serde_json::from_str(text).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&serde_json::to_string(&elements).unwrap()).unwrap();
+        assert_eq!(back, serde_json::from_str::<serde_json::Value>(text).unwrap());
+    }
+}
