@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use glomer_adapters::flags::FromFlags;
-use glomer_adapters::gossip::{Gossip, GossipFlags};
+use glomer_adapters::gossip::{self, Gossip, GossipFlags};
 use glomer_adapters::workloads::broadcast::Broadcast;
 use glomer_adapters::{Body, Context, Error, Message, Node, Workload};
 use glomer_crdt::{GCounter, ReplicaId};
@@ -236,13 +236,12 @@ fn the_latency_preset_costs_about_one_message_per_peer_per_broadcast() {
 /// A grow-only counter over the same gossip layer: `add {delta}` and `read`.
 struct Counter {
     gossip: Gossip<GCounter>,
-    me: ReplicaId,
 }
 
 impl FromFlags for Counter {
     type Flags = CounterFlags;
     fn from_flags(flags: CounterFlags) -> Self {
-        Self { gossip: Gossip::new(flags.gossip.config()), me: ReplicaId(0) }
+        Self { gossip: Gossip::new(flags.gossip.config()) }
     }
 }
 
@@ -254,20 +253,19 @@ struct CounterFlags {
 
 impl Workload for Counter {
     fn on_init(&mut self, ctx: &mut Context) {
-        self.me = ReplicaId(ctx.node_ids().iter().position(|id| id == ctx.node_id()).unwrap_or(0) as u32);
         self.gossip.on_init(ctx);
     }
 
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        if Gossip::<GCounter>::is_gossip(&msg) {
+        if gossip::is_gossip(&msg) {
             self.gossip.on_gossip(ctx, msg);
             return Ok(());
         }
-        let me = self.me;
+        let me = self.gossip.replica_id();
         match msg.body.kind.as_str() {
             "add" => {
                 let delta = msg.body.get("delta").and_then(Value::as_u64).unwrap_or(0);
-                self.gossip.mutate(ctx, |counter| (counter.increment(me, delta), ()));
+                self.gossip.mutate(ctx, |counter| counter.increment(me, delta));
                 ctx.reply(&msg, Body::new("add_ok"));
             }
             _ => ctx.reply(&msg, Body::new("read_ok").with("value", self.gossip.state().value())),
