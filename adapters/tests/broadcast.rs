@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use glomer_adapters::flags::FromFlags;
+use glomer_adapters::flags::{self, FromFlags};
 use glomer_adapters::gossip::{self, Gossip, GossipFlags};
-use glomer_adapters::workloads::broadcast::Broadcast;
+use glomer_adapters::workloads::broadcast::{Broadcast, BroadcastFlags};
 use glomer_adapters::{Body, Context, Error, Message, Node, Workload};
 use glomer_crdt::{GCounter, ReplicaId};
 use serde_json::{json, Value};
@@ -79,7 +79,7 @@ impl<W: Workload + FromFlags> Cluster<W> {
         for msg in self.nodes[i].take_outbox() {
             match self.ids.iter().position(|id| *id == msg.dest) {
                 Some(dest) => {
-                    assert_ne!(msg.body.get("sync"), None, "a peer message without a payload: {msg:?}");
+                    assert_not_empty(&msg);
                     self.peer_messages += 1;
                     self.last_peer_message_ms = self.now_ms;
                     self.sent += 1;
@@ -125,6 +125,15 @@ impl<W: Workload + FromFlags> Cluster<W> {
             .flat_map(|a| (0..n).map(move |b| (a, b)))
             .filter(|(a, b)| side.contains(a) != side.contains(b))
             .collect();
+    }
+}
+
+/// Every peer message carries a sync message, and a data message carries something.
+fn assert_not_empty(msg: &Message) {
+    let sync = msg.body.get("sync").unwrap_or_else(|| panic!("a peer message without a payload: {msg:?}"));
+    if let Some(delta) = sync.get("Delta").and_then(|d| d.get("delta")) {
+        assert_ne!(delta, &json!([]), "an empty data message: {msg:?}");
+        assert_ne!(delta, &json!({}), "an empty data message: {msg:?}");
     }
 }
 
@@ -231,6 +240,28 @@ fn the_latency_preset_costs_about_one_message_per_peer_per_broadcast() {
     // 4 peers per broadcast; acks ride on the reverse data flow, so few travel alone.
     let per_broadcast = cluster.peer_messages as f64 / 100.0;
     assert!((4.0..4.5).contains(&per_broadcast), "{per_broadcast} messages per broadcast");
+}
+
+#[test]
+fn immediate_acks_cost_one_ack_per_data_message() {
+    let mut cluster: Cluster<Broadcast> = Cluster::new(3, &["--preset", "latency", "--acks", "immediate"], 100);
+    for i in 0..30u64 {
+        cluster.broadcast((i % 3) as usize, json!(i));
+        cluster.run_until(cluster.now_ms + 50);
+    }
+    cluster.run_until(cluster.now_ms + 10_000);
+    // 30 broadcasts to 2 peers each, and as many acks.
+    assert_eq!(cluster.peer_messages, 120);
+    assert_eq!(cluster.read(2).len(), 30);
+}
+
+#[test]
+fn help_documents_every_flag_and_preset() {
+    let help = flags::parse::<BroadcastFlags>(&["--help".to_string()]).unwrap_err().0;
+    let words = ["--preset", "--topology", "--flush", "--interval-ms", "--acks", "--ack-delay-ms", "--retransmit-ms"];
+    for word in words.iter().chain(&["latency", "balanced", "frugal", "maelstrom", "tree:K", "random:K", "piggyback"]) {
+        assert!(help.contains(word), "--help does not mention {word}:\n{help}");
+    }
 }
 
 /// A grow-only counter over the same gossip layer: `add {delta}` and `read`.
