@@ -268,7 +268,8 @@ pub struct Gossip<L: Lattice> {
 impl<L: Lattice + Serialize + DeserializeOwned> Gossip<L> {
     /// A replica at bottom, not yet connected (that happens in [`Gossip::on_init`]).
     pub fn new(config: GossipConfig) -> Self {
-        let engine = Engine::new(ReplicaId(0), [], config.sync_config(0, false));
+        // A placeholder identity until `on_init` names the node: no replica has this index.
+        let engine = Engine::new(ReplicaId(u32::MAX), [], config.sync_config(0, false));
         Self { config, engine, node_ids: Vec::new(), armed_ms: None }
     }
 
@@ -366,17 +367,22 @@ impl<L: Lattice + Serialize + DeserializeOwned> Gossip<L> {
         true
     }
 
-    /// (Re)builds the engine for replica `me` with its neighbours in the graph `lists` (every
-    /// node's neighbour list), keeping the state: the engine's batch interval depends on the
-    /// neighbour count and relaying on whether the graph is complete.
+    /// Gives the engine its neighbours in the graph `lists` (every node's neighbour list) and
+    /// the settings they call for: the batch interval depends on the neighbour count, relaying
+    /// on whether the graph is complete. State and acknowledgements are kept, so peers that
+    /// talked to this node before it learnt its topology lose nothing.
     fn connect(&mut self, ctx: &mut Context, me: usize, lists: Vec<Vec<usize>>) {
         let nodes = self.node_ids.len();
         let complete = nodes > 1 && lists.len() == nodes && lists.iter().all(|list| list.len() + 1 == nodes);
         let neighbours = lists.into_iter().nth(me).unwrap_or_default();
         let config = self.config.sync_config(neighbours.len(), complete);
-        let state = self.engine.state().clone();
-        let neighbours = neighbours.into_iter().map(replica);
-        self.engine = Engine::with_state(replica(me), neighbours, state, config);
+        if self.engine.id() != replica(me) {
+            // Only at `init`, before any peer message reached the engine (the node holds them
+            // until `init` is handled).
+            self.engine = Engine::with_state(replica(me), [], self.engine.state().clone(), config.clone());
+        }
+        self.engine.set_config(config);
+        self.engine.set_neighbours(neighbours.into_iter().map(replica));
         self.pump(ctx);
     }
 

@@ -230,6 +230,26 @@ fn maelstrom_topology_is_used_only_when_asked_for() {
 }
 
 #[test]
+fn a_node_that_learns_the_maelstrom_topology_late_loses_nothing_and_ends_quiet() {
+    let line = json!({"type": "topology", "msg_id": 1, "topology": {"n0": ["n1"], "n1": ["n0", "n2"], "n2": ["n1"]}});
+    let mut cluster: Cluster<Broadcast> = Cluster::new(3, &["--topology", "maelstrom"], 100);
+    cluster.client(0, line.clone());
+    cluster.client(1, line.clone());
+    cluster.broadcast(0, json!("early"));
+    // Long enough for n2's ack of "early" to reach n1.
+    cluster.run_until(3_000);
+    assert_eq!(cluster.read(2), vec![json!("early")], "n1 relays to n2 before n2 knows its neighbours");
+    cluster.client(2, line);
+    cluster.broadcast(2, json!("late"));
+    cluster.broadcast(0, json!("after"));
+    cluster.run_until(20_000);
+    let sent_before = cluster.peer_messages;
+    cluster.run_until(80_000);
+    assert_eq!(cluster.peer_messages, sent_before, "acks must settle: no endless retransmission");
+    assert_eq!(sorted(cluster.read(2)), sorted(vec![json!("after"), json!("early"), json!("late")]));
+}
+
+#[test]
 fn the_latency_preset_costs_about_one_message_per_peer_per_broadcast() {
     let mut cluster: Cluster<Broadcast> = Cluster::new(5, &["--preset", "latency"], 100);
     for i in 0..100u64 {
