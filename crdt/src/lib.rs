@@ -66,9 +66,18 @@
 #![deny(missing_docs)]
 
 mod engine;
+mod gcounter;
 mod gset;
+mod hlc;
 mod lattice;
+mod lattice_map;
+mod lww_map;
+mod lww_register;
+mod maxmap;
 mod message;
+mod oplog;
+mod pncounter;
+mod product;
 mod replica;
 pub mod sim;
 mod topology;
@@ -77,8 +86,16 @@ pub use engine::{
     Engine, SyncConfig, SyncMode, SyncStats, DEFAULT_ACK_DELAY_MS, DEFAULT_BATCH_INTERVAL_MS,
     DEFAULT_MAX_BUFFERED_GROUPS, DEFAULT_RETRANSMIT_AFTER_MS,
 };
+pub use gcounter::GCounter;
 pub use gset::GSet;
+pub use hlc::{Hlc, Timestamp, LOGICAL_BITS, PHYSICAL_MS_MAX};
 pub use lattice::Lattice;
+pub use lattice_map::LatticeMap;
+pub use lww_map::LwwMap;
+pub use lww_register::LwwRegister;
+pub use maxmap::MaxMap;
 pub use message::{postcard_len, Outgoing, SyncMessage};
+pub use oplog::OpLog;
+pub use pncounter::PNCounter;
 pub use replica::ReplicaId;
 pub use topology::{Topology, TopologyError};

@@ -1,0 +1,139 @@
+//! Last-writer-wins map.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lww_register::wins;
+use crate::{Lattice, Timestamp};
+
+/// A map whose every key is a last-writer-wins entry: the write with the largest [`Timestamp`]
+/// decides the key's value, and a remove is a write of `None`, a timestamped tombstone, so a
+/// remove beats older inserts that arrive after it.
+///
+/// Ties follow [`LwwRegister`](crate::LwwRegister): the larger `Option<V>` wins, so a value
+/// beats a tombstone with the same timestamp. Tombstones are kept for good: dropping one safely
+/// needs to know that every replica has seen it (causal stability), which this type does not
+/// track.
+///
+/// ```
+/// use glomer_crdt::{Hlc, Lattice, LwwMap, ReplicaId};
+/// let mut clock = Hlc::new(ReplicaId(0));
+/// let mut a = LwwMap::new();
+/// let d1 = a.apply_all([("x", Some(1)), ("y", Some(2))], clock.now(1));
+/// let d2 = a.remove("x", clock.now(2));
+/// let mut b = LwwMap::new();
+/// b.join(&d2);
+/// b.join(&d1); // the older insert of "x" loses to the tombstone
+/// assert_eq!(b.get(&"x"), None);
+/// assert_eq!(b.get(&"y"), Some(&2));
+/// assert_eq!(b.len(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct LwwMap<K: Ord, V> {
+    entries: BTreeMap<K, (Timestamp, Option<V>)>,
+}
+
+impl<K: Ord, V> Default for LwwMap<K, V> {
+    fn default() -> Self {
+        Self { entries: BTreeMap::new() }
+    }
+}
+
+impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
+    /// The empty map.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets `key` to `value` at `ts`; returns the delta (bottom when a newer write exists).
+    pub fn insert(&mut self, key: K, value: V, ts: Timestamp) -> Self {
+        self.apply_all([(key, Some(value))], ts)
+    }
+
+    /// Removes `key` at `ts` by writing a tombstone; returns the delta (bottom when a newer
+    /// write exists).
+    pub fn remove(&mut self, key: K, ts: Timestamp) -> Self {
+        self.apply_all([(key, None)], ts)
+    }
+
+    /// Applies a transaction's writes (`None` removes), all at the one timestamp `ts`; returns
+    /// one delta holding every write that took effect. A write older than the key's current
+    /// entry is ignored.
+    pub fn apply_all(&mut self, writes: impl IntoIterator<Item = (K, Option<V>)>, ts: Timestamp) -> Self {
+        let mut delta = Self::new();
+        for (key, value) in writes {
+            if wins(&ts, &value, self.entries.get(&key)) {
+                delta.entries.insert(key.clone(), (ts, value.clone()));
+                self.entries.insert(key, (ts, value));
+            }
+        }
+        delta
+    }
+
+    /// The live value of `key` (`None` when never written or removed).
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.entries.get(key).and_then(|(_, v)| v.as_ref())
+    }
+
+    /// The timestamp of `key`'s current entry, tombstones included.
+    pub fn timestamp(&self, key: &K) -> Option<Timestamp> {
+        self.entries.get(key).map(|(ts, _)| *ts)
+    }
+
+    /// Live entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.entries.iter().filter_map(|(k, (_, v))| v.as_ref().map(|v| (k, v)))
+    }
+
+    /// Number of live entries (O(n): tombstones are skipped).
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether no key is live.
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+}
+
+impl<K: Ord + Clone, V: Ord + Clone> Lattice for LwwMap<K, V> {
+    fn join(&mut self, other: &Self) {
+        if self.entries.is_empty() {
+            self.entries.clone_from(&other.entries);
+            return;
+        }
+        for (key, (ts, value)) in &other.entries {
+            match self.entries.get_mut(key) {
+                Some(mine) => {
+                    if wins(ts, value, Some(mine)) {
+                        *mine = (*ts, value.clone());
+                    }
+                }
+                None => {
+                    self.entries.insert(key.clone(), (*ts, value.clone()));
+                }
+            }
+        }
+    }
+
+    fn leq(&self, other: &Self) -> bool {
+        self.entries.len() <= other.entries.len()
+            && self.entries.iter().all(|(k, (ts, v))| !wins(ts, v, other.entries.get(k)))
+    }
+
+    fn difference(&self, other: &Self) -> Self {
+        let entries = self
+            .entries
+            .iter()
+            .filter(|(k, (ts, v))| wins(ts, v, other.entries.get(*k)))
+            .map(|(k, e)| (k.clone(), e.clone()))
+            .collect();
+        Self { entries }
+    }
+
+    fn is_bottom(&self) -> bool {
+        self.entries.is_empty()
+    }
+}

@@ -1,0 +1,127 @@
+//! Pointwise maximum of unsigned integers by key.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::Lattice;
+
+/// A map from keys to `u64` whose join is the pointwise maximum; a missing key reads as 0.
+///
+/// Used for committed offsets (a committed offset only moves forward) and as the state of
+/// [`GCounter`](crate::GCounter). Entries equal to 0 are never stored, so two maps that read
+/// the same are equal, which the lattice laws (`a ⊑ b` iff `a ⊔ b = b`) need.
+///
+/// ```
+/// use glomer_crdt::{Lattice, MaxMap};
+/// let mut a = MaxMap::new();
+/// let delta = a.raise("k1", 5);
+/// assert_eq!(delta.get(&"k1"), 5);
+/// assert!(a.raise("k1", 3).is_bottom(), "lower values change nothing");
+/// let mut b = MaxMap::new();
+/// b.raise("k1", 9);
+/// b.join(&a);
+/// assert_eq!(b.get(&"k1"), 9);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct MaxMap<K: Ord> {
+    #[serde(deserialize_with = "deserialize_nonzero", bound(deserialize = "K: Deserialize<'de>"))]
+    entries: BTreeMap<K, u64>,
+}
+
+/// Drops zero entries a peer may have sent, keeping the "no zero entries" invariant.
+fn deserialize_nonzero<'de, D, K>(deserializer: D) -> Result<BTreeMap<K, u64>, D::Error>
+where
+    D: Deserializer<'de>,
+    K: Ord + Deserialize<'de>,
+{
+    let mut entries = BTreeMap::<K, u64>::deserialize(deserializer)?;
+    entries.retain(|_, v| *v > 0);
+    Ok(entries)
+}
+
+impl<K: Ord> Default for MaxMap<K> {
+    fn default() -> Self {
+        Self { entries: BTreeMap::new() }
+    }
+}
+
+impl<K: Ord + Clone> MaxMap<K> {
+    /// The empty map (every key reads 0).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Raises `key` to `value`; returns the delta `{key: value}`, or bottom when the entry was
+    /// already at least `value`.
+    pub fn raise(&mut self, key: K, value: u64) -> Self {
+        let mut delta = Self::new();
+        if value > self.get(&key) {
+            self.entries.insert(key.clone(), value);
+            delta.entries.insert(key, value);
+        }
+        delta
+    }
+
+    /// The value of `key` (0 when absent).
+    pub fn get(&self, key: &K) -> u64 {
+        self.entries.get(key).copied().unwrap_or(0)
+    }
+
+    /// The nonzero entries in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, u64)> {
+        self.entries.iter().map(|(k, v)| (k, *v))
+    }
+
+    /// Number of nonzero entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether every key reads 0.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl<K: Ord + Clone> Lattice for MaxMap<K> {
+    fn join(&mut self, other: &Self) {
+        if self.entries.is_empty() {
+            self.entries.clone_from(&other.entries);
+            return;
+        }
+        for (key, &value) in &other.entries {
+            match self.entries.get_mut(key) {
+                Some(mine) => *mine = (*mine).max(value),
+                None => {
+                    self.entries.insert(key.clone(), value);
+                }
+            }
+        }
+    }
+
+    fn leq(&self, other: &Self) -> bool {
+        self.entries.len() <= other.entries.len() && self.entries.iter().all(|(k, &v)| v <= other.get(k))
+    }
+
+    fn difference(&self, other: &Self) -> Self {
+        let entries = self.entries.iter().filter(|(k, &v)| v > other.get(k)).map(|(k, &v)| (k.clone(), v)).collect();
+        Self { entries }
+    }
+
+    fn is_bottom(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl<K: Ord + Clone> FromIterator<(K, u64)> for MaxMap<K> {
+    /// Collects entries, keeping the maximum per key.
+    fn from_iter<I: IntoIterator<Item = (K, u64)>>(iter: I) -> Self {
+        let mut map = Self::new();
+        for (k, v) in iter {
+            map.raise(k, v);
+        }
+        map
+    }
+}
