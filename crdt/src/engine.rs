@@ -335,6 +335,16 @@ impl<L: Lattice + Serialize> Engine<L> {
         self.sizer = sizer;
     }
 
+    /// The newest delta-group number (0 before the first group); acks count up to it.
+    pub fn latest_seq(&self) -> u64 {
+        self.next_seq - 1
+    }
+
+    /// The highest group number `neighbour` is known to hold, or `None` if it is not a neighbour.
+    pub fn acked_by(&self, neighbour: ReplicaId) -> Option<u64> {
+        self.peers.get(&neighbour).map(|peer| peer.acked)
+    }
+
     /// Number of delta-groups buffered (not yet acked by every neighbour).
     pub fn buffered_groups(&self) -> usize {
         self.buffer.len()
@@ -350,10 +360,6 @@ impl<L: Lattice + Serialize> Engine<L> {
 }
 
 impl<L: Lattice + Serialize> Engine<L> {
-    fn latest_seq(&self) -> u64 {
-        self.next_seq - 1
-    }
-
     /// Buffers `delta`. Deltas from the same origin coalesce into the newest group while no
     /// neighbour has been sent it yet: that is the "delta-interval" of Algorithm 2 and keeps the
     /// buffer growing per send, not per mutation.
@@ -411,14 +417,16 @@ impl<L: Lattice + Serialize> Engine<L> {
         let oldest = self.buffer.front().map_or(self.next_seq, |group| group.seq);
         let peer = self.peers.get(&to)?.clone();
         let batch_due = match peer.last_data_ms {
-            Some(last_ms) => now_ms >= last_ms + self.config.batch_interval_ms,
+            Some(last_ms) => now_ms >= last_ms.saturating_add(self.config.batch_interval_ms),
             None => true,
         };
         if peer.acked >= latest || !batch_due {
             return None;
         }
         let retransmit = peer.sent > peer.acked
-            && peer.outstanding_since_ms.is_some_and(|since| now_ms >= since + self.config.retransmit_after_ms);
+            && peer
+                .outstanding_since_ms
+                .is_some_and(|since| now_ms >= since.saturating_add(self.config.retransmit_after_ms));
         let start = if retransmit { peer.acked } else { peer.sent.max(peer.acked) };
         if start >= latest {
             return None;
@@ -498,7 +506,9 @@ impl<L: Lattice + Serialize> Engine<L> {
             .inbound
             .iter_mut()
             .filter(|(_, inbound)| {
-                inbound.ack_pending_since_ms.is_some_and(|since| now_ms >= since + self.config.ack_delay_ms)
+                inbound
+                    .ack_pending_since_ms
+                    .is_some_and(|since| now_ms >= since.saturating_add(self.config.ack_delay_ms))
             })
             .map(|(id, inbound)| {
                 inbound.ack_pending_since_ms = None;

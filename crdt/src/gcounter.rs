@@ -86,3 +86,25 @@ impl Lattice for GCounter {
         self.entries.is_bottom()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_saturates_while_total_stays_exact() {
+        let mut counter = GCounter::new();
+        counter.increment(ReplicaId(0), u64::MAX);
+        counter.increment(ReplicaId(1), 2);
+        assert_eq!(counter.value(), u64::MAX);
+        assert_eq!(counter.total(), u128::from(u64::MAX) + 2);
+    }
+
+    #[test]
+    fn entry_saturates_instead_of_wrapping() {
+        let mut counter = GCounter::new();
+        counter.increment(ReplicaId(0), u64::MAX);
+        assert!(counter.increment(ReplicaId(0), 1).is_bottom());
+        assert_eq!(counter.get(ReplicaId(0)), u64::MAX);
+    }
+}

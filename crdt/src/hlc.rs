@@ -119,3 +119,38 @@ impl Hlc {
         self.last
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn logical_counter_overflow_carries_into_physical_ms() {
+        let mut clock = Hlc::new(ReplicaId(0));
+        clock.observe(Timestamp::new(10, u16::MAX, ReplicaId(1)));
+        let ts = clock.now(10);
+        assert_eq!((ts.physical_ms(), ts.logical()), (11, 0));
+    }
+
+    #[test]
+    fn wall_clock_ahead_resets_logical_counter() {
+        let mut clock = Hlc::new(ReplicaId(0));
+        clock.now(10);
+        clock.now(10);
+        let ts = clock.now(12);
+        assert_eq!((ts.physical_ms(), ts.logical()), (12, 0));
+    }
+
+    #[test]
+    fn wall_clock_beyond_range_is_clamped() {
+        let mut clock = Hlc::new(ReplicaId(0));
+        let ts = clock.now(u64::MAX);
+        assert_eq!(ts.physical_ms(), PHYSICAL_MS_MAX);
+        assert!(clock.now(u64::MAX) > ts);
+    }
+
+    #[test]
+    fn timestamps_of_equal_clocks_order_by_replica() {
+        assert!(Timestamp::new(5, 0, ReplicaId(1)) < Timestamp::new(5, 0, ReplicaId(2)));
+    }
+}

@@ -10,8 +10,10 @@
 //! # Layout
 //!
 //! - [`Lattice`]: the join-semilattice trait every type and every delta implements.
-//! - The types: [`GSet`] and the others re-exported at the crate root, each with
-//!   delta-mutators that change the state and return the delta.
+//! - The types, each with delta-mutators that change the state and return the delta:
+//!   [`GSet`], [`GCounter`], [`PNCounter`], [`LwwRegister`] and [`LwwMap`] (ordered by
+//!   [`Timestamp`]s from a hybrid logical clock, [`Hlc`]), [`OpLog`], [`MaxMap`], [`LatticeMap`],
+//!   and products `(A, B)`.
 //! - [`Engine`], [`SyncConfig`], [`SyncStats`]: delta-interval anti-entropy with acks
 //!   (Almeida, Shoker and Baquero, JPDC 2018, Algorithm 2) and the redundancy and
 //!   back-propagation optimisations of Enes et al. (ICDE 2019).
@@ -99,3 +101,8 @@ pub use oplog::OpLog;
 pub use pncounter::PNCounter;
 pub use replica::ReplicaId;
 pub use topology::{Topology, TopologyError};
+
+/// The Rust examples of docs/crdt.md, compiled and run as doctests so the guide cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/crdt.md")]
+mod crdt_guide {}

@@ -60,10 +60,12 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
 
     /// Applies a transaction's writes (`None` removes), all at the one timestamp `ts`; returns
     /// one delta holding every write that took effect. A write older than the key's current
-    /// entry is ignored.
+    /// entry is ignored. When a key is written more than once, its last write counts, as
+    /// within a transaction; the earlier ones never reach the state or the delta.
     pub fn apply_all(&mut self, writes: impl IntoIterator<Item = (K, Option<V>)>, ts: Timestamp) -> Self {
+        let last_writes: BTreeMap<K, Option<V>> = writes.into_iter().collect();
         let mut delta = Self::new();
-        for (key, value) in writes {
+        for (key, value) in last_writes {
             if wins(&ts, &value, self.entries.get(&key)) {
                 delta.entries.insert(key.clone(), (ts, value.clone()));
                 self.entries.insert(key, (ts, value));
@@ -135,5 +137,29 @@ impl<K: Ord + Clone, V: Ord + Clone> Lattice for LwwMap<K, V> {
 
     fn is_bottom(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ReplicaId;
+
+    #[test]
+    fn last_write_of_a_key_in_one_transaction_wins_even_if_smaller() {
+        let mut map = LwwMap::new();
+        let ts = Timestamp::new(1, 0, ReplicaId(0));
+        let delta = map.apply_all([("x", Some(2)), ("x", Some(1)), ("y", Some(5)), ("y", None)], ts);
+        assert_eq!(map.get(&"x"), Some(&1));
+        assert_eq!(map.get(&"y"), None);
+        assert_eq!(delta, map);
+    }
+
+    #[test]
+    fn write_older_than_current_entry_is_ignored() {
+        let mut map = LwwMap::new();
+        map.insert("x", 1, Timestamp::new(2, 0, ReplicaId(0)));
+        assert!(map.remove("x", Timestamp::new(1, 0, ReplicaId(1))).is_bottom());
+        assert_eq!(map.get(&"x"), Some(&1));
     }
 }

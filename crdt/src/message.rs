@@ -51,7 +51,8 @@ pub struct Outgoing<L> {
 }
 
 /// The default message sizer: postcard's encoded length, a compact binary encoding close to
-/// what a real transport would put on the wire. Adapters that speak JSON plug in their own.
+/// what a real transport would put on the wire; 0 if the payload's `Serialize` fails. Adapters
+/// that speak JSON plug in their own with `Engine::set_sizer`.
 pub fn postcard_len<L: Serialize>(message: &SyncMessage<L>) -> usize {
     postcard::to_allocvec(message).map(|bytes| bytes.len()).unwrap_or(0)
 }

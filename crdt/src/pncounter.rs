@@ -86,3 +86,27 @@ impl Lattice for PNCounter {
         self.p.is_bottom() && self.n.is_bottom()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_is_exact_when_large_increments_and_decrements_cancel() {
+        let mut counter = PNCounter::new();
+        counter.add(ReplicaId(0), i64::MAX);
+        counter.add(ReplicaId(1), i64::MAX);
+        counter.add(ReplicaId(2), i64::MIN);
+        counter.add(ReplicaId(3), i64::MIN);
+        assert_eq!(counter.value(), -2);
+    }
+
+    #[test]
+    fn value_clamps_beyond_i64() {
+        let mut counter = PNCounter::new();
+        counter.add(ReplicaId(0), i64::MIN);
+        counter.add(ReplicaId(1), -1);
+        assert_eq!(counter.value(), i64::MIN);
+        assert_eq!(counter.total(), i128::from(i64::MIN) - 1);
+    }
+}

@@ -141,11 +141,24 @@ impl<L: Lattice + Serialize> Simulation<L> {
     }
 
     /// Applies a delta-mutator at `node` and returns the delta it produced.
+    ///
+    /// # Panics
+    /// If `node` is not below the node count (a bug in the calling test or bench).
     pub fn update(&mut self, node: usize, f: impl FnOnce(&mut L) -> L) -> L {
         self.engines[node].mutate_with(|state| {
             let delta = f(state);
             (delta.clone(), delta)
         })
+    }
+
+    /// Rewires every engine to `topology` at run time (`Engine::set_neighbours`): new links
+    /// start from the delta buffer or the full state.
+    pub fn set_topology(&mut self, topology: Topology) {
+        let lists = topology.neighbours(self.engines.len(), self.config.seed);
+        for (engine, list) in self.engines.iter_mut().zip(lists) {
+            engine.set_neighbours(list.into_iter().map(replica));
+        }
+        self.config.topology = topology;
     }
 
     /// Runs `ms` of virtual time.
@@ -175,7 +188,7 @@ impl<L: Lattice + Serialize> Simulation<L> {
         self.engines.windows(2).all(|pair| pair[0].state() == pair[1].state())
     }
 
-    /// The state at `node`.
+    /// The state at `node` (panics if `node` is out of range, like [`Simulation::update`]).
     pub fn state(&self, node: usize) -> &L {
         self.engines[node].state()
     }

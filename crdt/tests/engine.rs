@@ -63,6 +63,8 @@ fn delta_buffer_stays_bounded_when_every_neighbour_keeps_acking() {
     }
     exchange(&mut [&mut a, &mut b, &mut c], 10_000);
     assert_eq!(a.buffered_groups(), 0);
+    assert_eq!(a.acked_by(B), Some(a.latest_seq()));
+    assert_eq!(a.acked_by(A), None, "an engine is not its own neighbour");
     assert_eq!(b.state().len(), 10_000);
     assert_eq!(c.state(), a.state());
 }
@@ -254,4 +256,31 @@ fn wire_format_is_pinned() {
     assert_eq!(json, r#"{"Delta":{"from_seq":1,"to_seq":3,"delta":[7],"ack":2,"full":false}}"#);
     let ack: SyncMessage<Set> = SyncMessage::Ack { seq: 4 };
     assert_eq!(serde_json::to_string(&ack).expect("serialises"), r#"{"Ack":{"seq":4}}"#);
+}
+
+#[test]
+fn groups_a_silent_neighbour_holds_back_are_freed_once_it_is_removed() {
+    let mut a = engine(A, &[B, C], eager());
+    let mut b = engine(B, &[A], eager());
+    a.mutate(|s| s.insert(1));
+    exchange(&mut [&mut a, &mut b], 0);
+    assert_eq!(a.buffered_groups(), 1, "C has not acked");
+    assert!(!a.is_idle());
+    a.set_neighbours([B]);
+    assert!(a.tick(1).is_empty());
+    assert_eq!(a.buffered_groups(), 0);
+    assert!(a.is_idle());
+    assert_eq!(a.neighbours(), &[B]);
+}
+
+#[test]
+fn the_sizer_decides_bytes_sent() {
+    let mut a = engine(A, &[B], eager());
+    a.set_sizer(|message| if message.is_data() { 1_000 } else { 1 });
+    a.mutate(|s| s.insert(1));
+    let _ = a.tick(0);
+    a.receive(B, SyncMessage::Delta { from_seq: 0, to_seq: 1, delta: set(&[2]), ack: Some(1), full: false }, 1);
+    assert_eq!(a.stats().messages_sent, 2);
+    assert_eq!(a.stats().bytes_sent, 1_001);
+    assert_eq!(a.stats().acks_sent, 1);
 }

@@ -1,14 +1,21 @@
 //! Convergence under loss, duplication, reordering and partitions, for every CRDT type: after
 //! the partitions heal and the network goes quiet, every replica equals the join of every
-//! update ever made. A failure prints the case and seed; `replay` reruns one case.
+//! update ever made. A failure prints the type, topology, node count and seed; every case is
+//! deterministic, so rerunning the test replays it. `GLOMER_SIM_SEEDS=200 cargo test -p
+//! glomer-crdt --test sim` soaks with more seeds.
 
 use glomer_crdt::sim::{Partition, SimConfig, SimStats, Simulation};
-use glomer_crdt::{GSet, Lattice, SyncConfig, SyncMode, Topology};
+use glomer_crdt::{
+    GCounter, GSet, Hlc, Lattice, LatticeMap, LwwMap, MaxMap, OpLog, PNCounter, ReplicaId, SyncConfig, SyncMode,
+    Topology,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 const TOPOLOGIES: [&str; 7] = ["line", "ring", "grid", "star", "tree:3", "random:3", "total"];
+/// Seeds per topology unless `GLOMER_SIM_SEEDS` says otherwise: 20 keeps the file near 10 s in
+/// debug builds on two cores.
 const SEEDS: u64 = 20;
 const UPDATES: usize = 25;
 /// Virtual time allowed to converge after the last update: generous, since partitions last at
@@ -45,9 +52,13 @@ fn sim_config(topology: &Topology, nodes: usize, seed: u64) -> SimConfig {
         loss: 0.1,
         duplicate: 0.1,
         delay_ms_range: (1, 40),
-        tick_interval_ms: 10,
+        tick_interval_ms: 20,
         partitions,
     }
+}
+
+fn seeds() -> u64 {
+    std::env::var("GLOMER_SIM_SEEDS").ok().and_then(|n| n.parse().ok()).unwrap_or(SEEDS)
 }
 
 /// Runs one case and returns a description of what went wrong, if anything.
@@ -83,7 +94,7 @@ where
     let mut totals = SimStats::default();
     for (index, name) in TOPOLOGIES.iter().enumerate() {
         let topology: Topology = name.parse().expect("test topology names parse");
-        for seed in 0..SEEDS {
+        for seed in 0..seeds() {
             let nodes = 2 + (seed as usize * 7 + index * 3) % 24;
             match run_case(&topology, nodes, seed, &mut update) {
                 Ok(stats) => {
@@ -104,6 +115,83 @@ where
 #[test]
 fn gset_replicas_converge_to_the_join_of_all_updates() {
     converges_everywhere::<GSet<u32>, _>("GSet", |rng, _node, set| set.insert(rng.gen_range(0..1_000)));
+}
+
+#[test]
+fn gcounter_replicas_converge_to_the_join_of_all_updates() {
+    converges_everywhere::<GCounter, _>("GCounter", |rng, node, counter| {
+        counter.increment(ReplicaId(node as u32), rng.gen_range(0..5))
+    });
+}
+
+#[test]
+fn pncounter_replicas_converge_to_the_join_of_all_updates() {
+    converges_everywhere::<PNCounter, _>("PNCounter", |rng, node, counter| {
+        counter.add(ReplicaId(node as u32), rng.gen_range(-5..=5))
+    });
+}
+
+#[test]
+fn lww_map_replicas_converge_to_the_join_of_all_updates() {
+    // One hybrid logical clock per node id, kept across cases (still strictly increasing, so
+    // timestamps stay unique); the wall clock creeps forward by 0 or 1 ms per update, so
+    // timestamps often share a millisecond and the (hlc, replica) order must decide.
+    let mut clocks: Vec<Hlc> = Vec::new();
+    let mut wall_ms = 0;
+    converges_everywhere::<LwwMap<u8, u32>, _>("LwwMap", |rng, node, map| {
+        while clocks.len() <= node {
+            clocks.push(Hlc::new(ReplicaId(clocks.len() as u32)));
+        }
+        wall_ms += rng.gen_range(0..2);
+        let ts = clocks[node].now(wall_ms);
+        let key = rng.gen_range(0..8);
+        if rng.gen_bool(0.2) {
+            map.remove(key, ts)
+        } else {
+            map.insert(key, rng.gen_range(0..100), ts)
+        }
+    });
+}
+
+#[test]
+fn oplogs_in_a_lattice_map_converge_to_the_join_of_all_updates() {
+    // Kafka-style: one log per key, each log written only by its owner: node `i` owns key `i`.
+    converges_everywhere::<LatticeMap<u32, OpLog<u32>>, _>("LatticeMap<OpLog>", |rng, node, logs| {
+        let value = rng.gen_range(0..1_000);
+        logs.update(node as u32, |log| log.append(value).1)
+    });
+}
+
+#[test]
+fn maxmap_replicas_converge_to_the_join_of_all_updates() {
+    converges_everywhere::<MaxMap<u8>, _>("MaxMap", |rng, _node, map| {
+        map.raise(rng.gen_range(0..6), rng.gen_range(0..1_000))
+    });
+}
+
+#[test]
+fn product_replicas_converge_to_the_join_of_all_updates() {
+    converges_everywhere::<(GSet<u16>, GCounter), _>("(GSet, GCounter)", |rng, node, pair| {
+        (pair.0.insert(rng.gen_range(0..500)), pair.1.increment(ReplicaId(node as u32), 1))
+    });
+}
+
+#[test]
+fn replicas_converge_when_the_topology_changes_at_run_time() {
+    for seed in 0..SEEDS {
+        let config = SimConfig { nodes: 12, ..sim_config(&Topology::Line, 12, seed) };
+        let mut sim: Simulation<GSet<u32>> = Simulation::new(config, sync_config(seed));
+        let mut expected = GSet::new();
+        for i in 0..40u32 {
+            expected.join(&sim.update(i as usize % 12, |set| set.insert(i)));
+            sim.run_for(30);
+            if i == 20 {
+                sim.set_topology(if seed % 2 == 0 { Topology::Star } else { Topology::Random(3) });
+            }
+        }
+        assert!(sim.run_until_quiet(QUIET_MS_MAX), "seed {seed}: not quiet");
+        assert!((0..12).all(|node| *sim.state(node) == expected), "seed {seed}: diverged");
+    }
 }
 
 /// Bytes sent until quiet for `UPDATES_FOR_OVERHEAD` inserts spread over a 10-node ring.
