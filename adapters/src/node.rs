@@ -34,6 +34,11 @@ impl<W: Workload> Node<W> {
         &self.workload
     }
 
+    /// The workload, for drivers and tests that adjust it between events.
+    pub fn workload_mut(&mut self) -> &mut W {
+        &mut self.workload
+    }
+
     /// Whether `init` has been handled.
     pub fn is_initialised(&self) -> bool {
         self.initialised
@@ -70,24 +75,44 @@ impl<W: Workload> Node<W> {
         self.dispatch(msg);
     }
 
-    /// Fires every timer and call timeout that is due at `now_ms`.
+    /// Fires every timer and call timeout that is due at `now_ms`, earliest first (a timer and a
+    /// timeout due at the same millisecond: the timeout first, so a workload that re-arms a
+    /// retry timer already knows the call failed).
+    ///
+    /// Timers set while this tick runs fire at the next tick at the earliest, even with
+    /// `after_ms == 0`, so a workload that re-arms a zero-delay timer cannot spin here forever.
     pub fn tick(&mut self, now_ms: u64) {
         self.ctx.now_ms = self.ctx.now_ms.max(now_ms);
         let now = self.ctx.now_ms;
-        while let Some(Reverse((deadline, msg_id))) = self.ctx.call_deadlines.peek().copied() {
-            if deadline > now {
-                break;
+        let timers_set_before = self.ctx.timers_set;
+        loop {
+            let timeout = self.ctx.call_deadlines.peek().map(|Reverse((deadline, _))| *deadline).filter(|d| *d <= now);
+            let timer = self
+                .ctx
+                .timers
+                .peek()
+                .filter(|Reverse((due, seq, _))| *due <= now && *seq <= timers_set_before)
+                .map(|Reverse((due, _, _))| *due);
+            match (timeout, timer) {
+                (Some(t), Some(d)) if t <= d => self.fire_call_timeout(),
+                (Some(_), None) => self.fire_call_timeout(),
+                (_, Some(_)) => self.fire_timer(),
+                (None, None) => break,
             }
-            self.ctx.call_deadlines.pop();
+        }
+    }
+
+    fn fire_call_timeout(&mut self) {
+        if let Some(Reverse((_, msg_id))) = self.ctx.call_deadlines.pop() {
+            // Entries of calls already answered are skipped here (lazy deletion).
             if let Some(pending) = self.ctx.calls.remove(&msg_id) {
                 self.workload.on_reply(&mut self.ctx, pending.call, Err(RpcError::Timeout));
             }
         }
-        while let Some(Reverse((due, _, token))) = self.ctx.timers.peek().copied() {
-            if due > now {
-                break;
-            }
-            self.ctx.timers.pop();
+    }
+
+    fn fire_timer(&mut self) {
+        if let Some(Reverse((_, _, token))) = self.ctx.timers.pop() {
             self.workload.on_timer(&mut self.ctx, token);
         }
     }
@@ -149,22 +174,29 @@ impl<W: Workload> Node<W> {
 
     fn dispatch(&mut self, msg: Message) {
         if let Some(in_reply_to) = msg.body.in_reply_to {
-            match self.ctx.calls.remove(&in_reply_to) {
-                Some(pending) => {
-                    let reply =
-                        if msg.body.kind == "error" { Err(RpcError::Remote(error_of(&msg.body))) } else { Ok(msg) };
-                    self.workload.on_reply(&mut self.ctx, pending.call, reply);
-                }
-                // A reply to a call that already timed out, or to nothing we sent. Answering it
-                // could start an endless error ping-pong, so it is dropped.
-                None => tracing::debug!(src = %msg.src, in_reply_to, kind = %msg.body.kind, "dropping unmatched reply"),
-            }
+            self.dispatch_reply(msg, in_reply_to);
             return;
         }
         // Keep only what an error reply needs, so the message itself moves into the workload.
         let (src, msg_id, is_error) = (msg.src.clone(), msg.body.msg_id, msg.body.kind == "error");
         if let Err(err) = self.workload.on_message(&mut self.ctx, msg) {
             self.send_error(&src, msg_id, is_error, &err);
+        }
+    }
+
+    /// Hands a reply to the call it answers. Our `msg_id`s are unique, so `in_reply_to` names
+    /// the call; the sender must also be whom we called, so a confused peer cannot complete
+    /// someone else's call.
+    fn dispatch_reply(&mut self, msg: Message, in_reply_to: u64) {
+        let matched = self.ctx.calls.get(&in_reply_to).is_some_and(|pending| pending.dest == msg.src);
+        match if matched { self.ctx.calls.remove(&in_reply_to) } else { None } {
+            Some(pending) => {
+                let reply = if msg.body.kind == "error" { Err(RpcError::Remote(error_of(&msg.body))) } else { Ok(msg) };
+                self.workload.on_reply(&mut self.ctx, pending.call, reply);
+            }
+            // A reply to a call that already timed out, or to nothing we sent. Answering it
+            // could start an endless error ping-pong, so it is dropped.
+            None => tracing::debug!(src = %msg.src, in_reply_to, kind = %msg.body.kind, "dropping unmatched reply"),
         }
     }
 

@@ -184,3 +184,65 @@ impl Error {
         Body::new("error").with("code", self.code.code()).with("text", self.text.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn wire_format_is_pinned() {
+        let mut body = Body::new("echo_ok").with("echo", "hi");
+        body.msg_id = Some(2);
+        body.in_reply_to = Some(1);
+        let msg = Message { src: "n0".into(), dest: "c1".into(), body };
+        let text = serde_json::to_string(&msg).unwrap();
+        assert_eq!(
+            text,
+            r#"{"src":"n0","dest":"c1","body":{"type":"echo_ok","msg_id":2,"in_reply_to":1,"echo":"hi"}}"#
+        );
+        assert_eq!(serde_json::from_str::<Message>(&text).unwrap(), msg);
+    }
+
+    #[test]
+    fn maelstroms_id_and_unknown_keys_are_accepted_and_never_written_back() {
+        let text =
+            r#"{"id":9,"src":"c1","dest":"n0","later":true,"body":{"type":"x","in_reply_to":null,"deep":{"k":[1]}}}"#;
+        let msg: Message = serde_json::from_str(text).unwrap();
+        assert_eq!(msg.body.in_reply_to, None);
+        assert_eq!(msg.body.get("deep"), Some(&json!({"k": [1]})));
+        let back = serde_json::to_value(&msg).unwrap();
+        assert_eq!(back, json!({"src": "c1", "dest": "n0", "body": {"type": "x", "deep": {"k": [1]}}}));
+    }
+
+    #[test]
+    fn error_codes_round_trip_with_maelstroms_names_and_definiteness() {
+        for code in [0, 1, 10, 11, 12, 13, 14, 20, 21, 22, 30, 1000, 7] {
+            let named = ErrorCode::from_code(code);
+            assert_eq!(named.code(), code);
+            assert_eq!(named.name() == "unknown", !matches!(code, 0 | 1 | 10..=14 | 20..=22 | 30), "{code}");
+        }
+        let indefinite: Vec<u64> = [0, 1, 10, 11, 12, 13, 14, 20, 21, 22, 30, 1000]
+            .into_iter()
+            .filter(|c| !ErrorCode::from_code(*c).is_definite())
+            .collect();
+        assert_eq!(indefinite, [0, 13, 1000]);
+    }
+
+    #[test]
+    fn error_bodies_carry_code_and_text() {
+        let body = Error::new(ErrorCode::PreconditionFailed, "current value 4 is not 3").to_body();
+        assert_eq!(
+            serde_json::to_value(body).unwrap(),
+            json!({"type": "error", "code": 22, "text": "current value 4 is not 3"})
+        );
+    }
+
+    #[test]
+    fn clients_are_recognised_by_their_first_character() {
+        let msg = |src: &str| Message { src: src.into(), dest: "n0".into(), body: Body::new("x") };
+        assert!(msg("c12").from_client());
+        assert!(!msg("n1").from_client() && !msg("seq-kv").from_client() && !msg("lin-tso").from_client());
+    }
+}

@@ -63,10 +63,18 @@ impl<W: Workload + ?Sized> Workload for Box<W> {
     }
 }
 
+/// Calls in flight at most. At Maelstrom's highest request rate (about 1,000 ops/s, spec
+/// section 9) and a 5 s client timeout, a node that makes even ten calls per op has well under
+/// 65,536 in flight; beyond that a workload is leaking calls, and failing them is safer than
+/// growing without bound.
+pub const PENDING_CALLS_MAX: usize = 65_536;
+
 /// A pending outgoing call.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingCall {
     pub(crate) call: CallId,
+    /// Who was called: only a reply from there counts.
+    pub(crate) dest: String,
 }
 
 /// Everything a workload may do: know who it is and what time it is, send, reply, call, and
@@ -117,24 +125,50 @@ impl Context {
     }
 
     /// Answers `request` with `body`, setting `in_reply_to` from the request's `msg_id`.
+    ///
+    /// A request without a `msg_id` gets no reply: its sender could not match one to it (spec
+    /// section 1.3), and a stray message to a client that already left would mute this node
+    /// (spec section 1.6).
     pub fn reply(&mut self, request: &Message, mut body: Body) {
-        body.in_reply_to = request.body.msg_id;
+        let Some(msg_id) = request.body.msg_id else {
+            tracing::debug!(src = %request.src, kind = %body.kind, "not replying to a request without msg_id");
+            return;
+        };
+        body.in_reply_to = Some(msg_id);
         body.msg_id = Some(self.next_msg_id());
         self.send(&request.src, body);
     }
 
     /// Sends `body` as a request to `dest`; its reply (or a timeout after `timeout_ms`) comes
     /// back through [`Workload::on_reply`] with the returned id.
+    ///
+    /// With [`PENDING_CALLS_MAX`] calls already in flight the request is not sent and the call
+    /// times out at the next tick: a definite, visible failure instead of unbounded memory.
     pub fn call(&mut self, dest: &str, mut body: Body, timeout_ms: u64) -> CallId {
         let msg_id = self.next_msg_id();
         body.msg_id = Some(msg_id);
         self.next_call += 1;
         let call = CallId(self.next_call);
-        let deadline_ms = self.now_ms.saturating_add(timeout_ms);
-        self.calls.insert(msg_id, PendingCall { call });
-        self.call_deadlines.push(Reverse((deadline_ms, msg_id)));
-        self.send(dest, body);
+        let overloaded = self.calls.len() >= PENDING_CALLS_MAX;
+        let deadline_ms = if overloaded { self.now_ms } else { self.now_ms.saturating_add(timeout_ms) };
+        self.calls.insert(msg_id, PendingCall { call, dest: dest.to_owned() });
+        self.push_call_deadline(deadline_ms, msg_id);
+        if overloaded {
+            tracing::warn!(%dest, "too many calls in flight; failing this one as a timeout");
+        } else {
+            self.send(dest, body);
+        }
         call
+    }
+
+    /// Records a call's deadline; answered calls leave stale entries, swept when they would
+    /// outnumber the live ones too far.
+    fn push_call_deadline(&mut self, deadline_ms: u64, msg_id: u64) {
+        if self.call_deadlines.len() >= 2 * PENDING_CALLS_MAX {
+            let calls = &self.calls;
+            self.call_deadlines.retain(|Reverse((_, id))| calls.contains_key(id));
+        }
+        self.call_deadlines.push(Reverse((deadline_ms, msg_id)));
     }
 
     /// Asks for [`Workload::on_timer`] with `token` after `after_ms` milliseconds.
@@ -142,5 +176,32 @@ impl Context {
         self.timers_set += 1;
         let due = self.now_ms.saturating_add(after_ms);
         self.timers.push(Reverse((due, self.timers_set, token)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn calls_beyond_the_bound_are_not_sent_and_fail_at_once() {
+        let mut ctx = Context { now_ms: 5, ..Context::default() };
+        for _ in 0..PENDING_CALLS_MAX {
+            ctx.call("lin-kv", Body::new("read"), 1_000);
+        }
+        assert_eq!(ctx.outbox.len(), PENDING_CALLS_MAX);
+        ctx.call("lin-kv", Body::new("read"), 1_000);
+        assert_eq!(ctx.outbox.len(), PENDING_CALLS_MAX, "the call over the bound is not sent");
+        assert_eq!(ctx.call_deadlines.peek(), Some(&Reverse((5, PENDING_CALLS_MAX as u64 + 1))));
+    }
+
+    #[test]
+    fn stale_deadlines_of_answered_calls_are_swept() {
+        let mut ctx = Context::default();
+        for _ in 0..2 * PENDING_CALLS_MAX + 1 {
+            ctx.call("lin-kv", Body::new("read"), 1_000);
+            ctx.calls.clear();
+        }
+        assert!(ctx.call_deadlines.len() <= 2, "{}", ctx.call_deadlines.len());
     }
 }

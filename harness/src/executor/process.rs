@@ -1,0 +1,229 @@
+//! The process executor: node binaries as child processes with piped stdin and stdout, stderr
+//! to `<out>/node-logs/<id>.log`, in real time (spec 1.2, 1.4, 1.8; maelstrom/process.clj).
+
+use std::collections::VecDeque;
+use std::fs::{self, File};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use super::{ExecError, Executor, NodeOutput};
+use crate::config::TestConfig;
+use crate::net::Envelope;
+
+/// Stderr lines kept per node for the crash report.
+const STDERR_TAIL_LINES: usize = 20;
+
+enum Event {
+    Line(String),
+    Exited,
+}
+
+struct Proc {
+    id: String,
+    child: Child,
+    stdin: Sender<String>,
+    stderr_tail: Arc<Mutex<VecDeque<String>>>,
+}
+
+/// Node binaries as processes, in real time.
+pub struct ProcessExecutor {
+    bin: PathBuf,
+    args: Vec<String>,
+    log_dir: PathBuf,
+    log_stderr: bool,
+    started: Instant,
+    procs: Vec<Proc>,
+    events_tx: Sender<(usize, Event)>,
+    events: Receiver<(usize, Event)>,
+    stopping: bool,
+}
+
+impl std::fmt::Debug for ProcessExecutor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProcessExecutor").field("bin", &self.bin).field("nodes", &self.procs.len()).finish()
+    }
+}
+
+impl ProcessExecutor {
+    /// An executor for `config.bin` with `config.node_args`, logging into `config.out`.
+    pub fn new(config: &TestConfig) -> Result<Self, std::io::Error> {
+        let bin = fs::canonicalize(&config.bin)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("--bin {}: {e}", config.bin.display())))?;
+        let (events_tx, events) = mpsc::channel();
+        Ok(ProcessExecutor {
+            bin,
+            args: config.node_args.clone(),
+            log_dir: config.out.join("node-logs"),
+            log_stderr: config.log_stderr,
+            started: Instant::now(),
+            procs: Vec::new(),
+            events_tx,
+            events,
+            stopping: false,
+        })
+    }
+
+    fn spawn(&self, index: usize, id: &str) -> Result<Proc, ExecError> {
+        let spawn_err = |source| ExecError::Spawn { node: id.to_owned(), bin: self.bin.display().to_string(), source };
+        let mut child = Command::new(&self.bin)
+            .args(&self.args)
+            .current_dir(std::env::temp_dir())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(spawn_err)?;
+        let (stdin, stdout, stderr) = (child.stdin.take(), child.stdout.take(), child.stderr.take());
+        let (Some(mut stdin), Some(stdout), Some(stderr)) = (stdin, stdout, stderr) else {
+            return Err(spawn_err(std::io::Error::other("missing pipe")));
+        };
+        let (stdin_tx, stdin_rx) = mpsc::channel::<String>();
+        thread::spawn(move || {
+            for line in stdin_rx {
+                if writeln!(stdin, "{line}").and_then(|_| stdin.flush()).is_err() {
+                    return;
+                }
+            }
+        });
+        let tx = self.events_tx.clone();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send((index, Event::Line(line))).is_err() {
+                    return;
+                }
+            }
+            let _ = tx.send((index, Event::Exited));
+        });
+        let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
+        let log = File::create(self.log_dir.join(format!("{id}.log")))?;
+        copy_stderr(id.to_owned(), stderr, log, self.log_stderr, Arc::clone(&stderr_tail));
+        Ok(Proc { id: id.to_owned(), child, stdin: stdin_tx, stderr_tail })
+    }
+
+    fn crashed(&mut self, node: usize) -> ExecError {
+        let Some(p) = self.procs.get_mut(node) else { return ExecError::Stalled };
+        // Give the stderr thread a moment to drain the last lines.
+        let status = (0..50)
+            .find_map(|_| match p.child.try_wait() {
+                Ok(Some(status)) => Some(status.to_string()),
+                _ => {
+                    thread::sleep(Duration::from_millis(10));
+                    None
+                }
+            })
+            .unwrap_or_else(|| "closed its stdout".to_owned());
+        let tail = p.stderr_tail.lock().map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n")).unwrap_or_default();
+        ExecError::NodeCrashed { node: p.id.clone(), status, stderr_tail: tail }
+    }
+}
+
+fn copy_stderr(
+    id: String,
+    stderr: std::process::ChildStderr,
+    mut log: File,
+    echo: bool,
+    tail: Arc<Mutex<VecDeque<String>>>,
+) {
+    thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = writeln!(log, "{line}");
+            if echo {
+                eprintln!("{id} stderr: {line}");
+            }
+            if let Ok(mut t) = tail.lock() {
+                if t.len() == STDERR_TAIL_LINES {
+                    t.pop_front();
+                }
+                t.push_back(line);
+            }
+        }
+    });
+}
+
+impl Executor for ProcessExecutor {
+    fn start(&mut self, node_ids: &[String]) -> Result<(), ExecError> {
+        fs::create_dir_all(&self.log_dir)?;
+        for (i, id) in node_ids.iter().enumerate() {
+            let p = self.spawn(i, id)?;
+            self.procs.push(p);
+        }
+        Ok(())
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.started.elapsed().as_nanos() as u64
+    }
+
+    fn deliver(&mut self, node: usize, msg: &Envelope) -> Result<(), ExecError> {
+        if let Some(p) = self.procs.get(node) {
+            // A closed channel means the node is gone; its reader reports the exit.
+            let _ = p.stdin.send(msg.to_line());
+        }
+        Ok(())
+    }
+
+    fn wait(&mut self, until_ns: Option<u64>) -> Result<Vec<(usize, NodeOutput)>, ExecError> {
+        let first = match until_ns {
+            None => self.events.recv().map_err(|_| ExecError::Stalled)?,
+            Some(until) => {
+                let timeout = Duration::from_nanos(until.saturating_sub(self.now_ns()));
+                match self.events.recv_timeout(timeout) {
+                    Ok(event) => event,
+                    Err(RecvTimeoutError::Timeout) => return Ok(Vec::new()),
+                    Err(RecvTimeoutError::Disconnected) => return Err(ExecError::Stalled),
+                }
+            }
+        };
+        let mut out = Vec::new();
+        for (node, event) in std::iter::once(first).chain(self.events.try_iter()) {
+            match event {
+                Event::Line(line) => out.push((node, NodeOutput::Line(line))),
+                Event::Exited if self.stopping => {}
+                Event::Exited => return Err(self.crashed(node)),
+            }
+        }
+        Ok(out)
+    }
+
+    fn shutdown(&mut self) -> Result<(), ExecError> {
+        self.stopping = true;
+        // spec 1.8: nodes are killed (SIGKILL), not sent EOF. A node that already died is
+        // reported as a crash, as Maelstrom's teardown does.
+        let mut crashed = None;
+        for i in 0..self.procs.len() {
+            let p = &mut self.procs[i];
+            if let Ok(Some(status)) = p.child.try_wait() {
+                if crashed.is_none() {
+                    let tail = p.stderr_tail.lock().map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n"));
+                    crashed = Some(ExecError::NodeCrashed {
+                        node: p.id.clone(),
+                        status: status.to_string(),
+                        stderr_tail: tail.unwrap_or_default(),
+                    });
+                }
+                continue;
+            }
+            let _ = p.child.kill();
+            let _ = p.child.wait();
+        }
+        crashed.map_or(Ok(()), Err)
+    }
+
+    fn is_real_time(&self) -> bool {
+        true
+    }
+}
+
+impl Drop for ProcessExecutor {
+    fn drop(&mut self) {
+        for p in &mut self.procs {
+            let _ = p.child.kill();
+            let _ = p.child.wait();
+        }
+    }
+}

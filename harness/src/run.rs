@@ -1,0 +1,155 @@
+//! One run, start to finish: build the workload and executor, drive the engine, analyze, and
+//! write the store directory.
+
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::config::{ExecutorKind, TestConfig};
+use crate::engine::{Engine, EngineError};
+use crate::executor::process::ProcessExecutor;
+use crate::executor::sim::SimExecutor;
+use crate::executor::Executor;
+use crate::history::{Op, Validity};
+use crate::net::stats::NetStats;
+use crate::plot;
+use crate::results::{analyze, Analysis};
+use crate::workload::{self, TestWorkload};
+
+/// Why a run produced no verdict.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The configuration cannot run (exit 254).
+    #[error("{0}")]
+    Config(String),
+    /// The test aborted (exit 255).
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// Writing the store failed (exit 255).
+    #[error("writing results: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl RunError {
+    /// Maelstrom's exit status for this failure (spec 7).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Config(_) => 254,
+            _ => 255,
+        }
+    }
+}
+
+/// A finished run.
+#[derive(Debug)]
+pub struct Report {
+    /// Verdict and results map.
+    pub analysis: Analysis,
+    /// The history.
+    pub history: Vec<Op>,
+    /// The journal's counts.
+    pub net: NetStats,
+    /// Server messages sent per second.
+    pub server_sends_per_s: Vec<u64>,
+    /// Nodes muted and why.
+    pub problems: Vec<String>,
+}
+
+impl Report {
+    /// The verdict.
+    pub fn valid(&self) -> Validity {
+        self.analysis.valid
+    }
+}
+
+/// Runs the test `config` describes with the executor it names.
+pub fn run(config: &TestConfig) -> Result<Report, RunError> {
+    let workload = workload::build(config).map_err(RunError::Config)?;
+    let mut exec: Box<dyn Executor> = match config.executor {
+        ExecutorKind::Sim => {
+            Box::new(SimExecutor::from_registry(&config.workload, &config.node_args).ok_or_else(|| {
+                RunError::Config(format!(
+                    "--executor sim: no in-process node for workload {:?} (known: {})",
+                    config.workload,
+                    glomer_adapters::workloads::NAMES.join(", ")
+                ))
+            })?)
+        }
+        ExecutorKind::Process => Box::new(ProcessExecutor::new(config).map_err(|e| RunError::Config(e.to_string()))?),
+    };
+    run_with(config, workload, exec.as_mut())
+}
+
+/// Runs `workload` on nodes of `exec` as `config` says, seeded by `config.seed`.
+pub fn run_with(
+    config: &TestConfig,
+    workload: Box<dyn TestWorkload>,
+    exec: &mut dyn Executor,
+) -> Result<Report, RunError> {
+    let rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let mut engine = Engine::new(config, workload, rng);
+    let bar = progress_bar(exec.is_real_time());
+    let driven = drive(&mut engine, exec, &bar);
+    bar.finish_and_clear();
+    let shutdown = exec.shutdown();
+    driven?;
+    shutdown.map_err(EngineError::from)?;
+    let outcome = engine.finish();
+    let net = *outcome.net.stats();
+    let analysis = analyze(outcome.workload.as_ref(), &outcome.history, &net, config.availability);
+    Ok(Report {
+        analysis,
+        history: outcome.history,
+        net,
+        server_sends_per_s: outcome.net.server_sends_per_s().to_vec(),
+        problems: outcome.problems,
+    })
+}
+
+fn drive(engine: &mut Engine, exec: &mut dyn Executor, bar: &ProgressBar) -> Result<(), EngineError> {
+    engine.start(exec)?;
+    loop {
+        let now = exec.now_ns();
+        engine.advance(now, exec)?;
+        if engine.is_done() {
+            return Ok(());
+        }
+        bar.set_position((engine.progress(now) * 1000.0) as u64);
+        bar.set_message(engine.phase_name());
+        for (node, output) in exec.wait(engine.next_wakeup_ns())? {
+            engine.node_output(exec.now_ns(), node, output);
+        }
+    }
+}
+
+/// Progress bar resolution: the main phase in thousandths.
+const PROGRESS_STEPS: u64 = 1000;
+
+fn progress_bar(real_time: bool) -> ProgressBar {
+    if !real_time {
+        return ProgressBar::hidden();
+    }
+    // indicatif draws nothing when stderr is not a terminal.
+    let bar = ProgressBar::with_draw_target(Some(PROGRESS_STEPS), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {bar:40} {msg}") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Writes `results.json`, `history.json` and the plots into `dir`.
+pub fn write_store(dir: &Path, report: &Report) -> Result<(), std::io::Error> {
+    fs::create_dir_all(dir)?;
+    let results = serde_json::to_string_pretty(&report.analysis.results).map_err(std::io::Error::other)?;
+    fs::write(dir.join("results.json"), results)?;
+    let history = serde_json::to_string(&report.history).map_err(std::io::Error::other)?;
+    fs::write(dir.join("history.json"), history)?;
+    fs::write(dir.join("latency.svg"), plot::latency_svg(&report.history))?;
+    fs::write(dir.join("rate.svg"), plot::rate_svg(&report.server_sends_per_s))?;
+    Ok(())
+}
