@@ -141,3 +141,43 @@ pub fn measure<W: Workload>(
     let stats = sim.stats().sync;
     Ok(Overhead { updates, messages: stats.messages_sent, bytes_sent: stats.bytes_sent, quiet_ms: sim.now_ms() })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::{GSetInserts, LwwMapWrites, PNCounterAdds};
+
+    fn ring_bytes<W: Workload>(protocol: Protocol) -> u64 {
+        let ring = Topology::Ring;
+        match measure::<W>(&ring, protocol, 200, 1) {
+            Ok(run) => run.bytes_sent,
+            Err(error) => panic!("{} seed 1: {error}", W::NAME),
+        }
+    }
+
+    #[test]
+    fn optimised_delta_sends_fewer_bytes_than_classic_delta_and_full_state_on_a_ring() {
+        for (name, full, classic, optimised) in [
+            (
+                "GSet",
+                ring_bytes::<GSetInserts>(Protocol::FullState),
+                ring_bytes::<GSetInserts>(Protocol::ClassicDelta),
+                ring_bytes::<GSetInserts>(Protocol::OptimisedDelta),
+            ),
+            (
+                "PNCounter",
+                ring_bytes::<PNCounterAdds>(Protocol::FullState),
+                ring_bytes::<PNCounterAdds>(Protocol::ClassicDelta),
+                ring_bytes::<PNCounterAdds>(Protocol::OptimisedDelta),
+            ),
+            (
+                "LwwMap",
+                ring_bytes::<LwwMapWrites>(Protocol::FullState),
+                ring_bytes::<LwwMapWrites>(Protocol::ClassicDelta),
+                ring_bytes::<LwwMapWrites>(Protocol::OptimisedDelta),
+            ),
+        ] {
+            assert!(optimised < classic && classic <= full, "{name}: {optimised} / {classic} / {full} bytes");
+        }
+    }
+}

@@ -59,3 +59,17 @@ fn postcard_bytes<T: Serialize>(value: &T) -> usize {
 fn json_bytes<T: Serialize>(value: &T) -> usize {
     serde_json::to_vec(value).map_or(0, |bytes| bytes.len())
 }
+
+#[cfg(test)]
+mod tests {
+    use glomer_crdt::GSet;
+
+    use super::*;
+
+    #[test]
+    fn delta_to_state_ratio_falls_as_the_state_grows() {
+        let ratios: Vec<f64> =
+            [100, 1_000, 10_000].iter().map(|&n| measure(n, |set: &mut GSet<u64>, k| set.insert(k)).ratio()).collect();
+        assert!(ratios.windows(2).all(|pair| pair[1] < pair[0]), "{ratios:?}");
+    }
+}
