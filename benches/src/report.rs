@@ -80,8 +80,13 @@ fn format_overhead(name: &str, rows: &[Row]) -> String {
 fn cut(row: &Row) -> String {
     match (&row.runs[1], &row.runs[2]) {
         (Some(classic), Some(optimised)) if classic.bytes_sent > 0 => {
-            let change = optimised.bytes_sent as f64 / classic.bytes_sent as f64 - 1.0;
-            format!("{:+.0} %", change * 100.0)
+            let change_pct = (optimised.bytes_sent as f64 / classic.bytes_sent as f64 - 1.0) * 100.0;
+            // One decimal near -100 %, where rounding to whole percent would read as "all".
+            if change_pct < -99.0 {
+                format!("{change_pct:+.1} %")
+            } else {
+                format!("{change_pct:+.0} %")
+            }
         }
         _ => "–".to_string(),
     }
