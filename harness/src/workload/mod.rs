@@ -5,6 +5,7 @@ pub mod broadcast;
 pub mod counter;
 pub mod echo;
 pub mod g_set;
+pub mod kafka;
 pub mod keys;
 pub mod topology;
 pub mod txn_rw;
@@ -117,7 +118,8 @@ pub fn one_final_read(done: usize, marked: bool) -> Option<OpSpec> {
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 
 /// Every workload name `glomer test` can run.
-pub const NAMES: &[&str] = &["echo", "unique-ids", "broadcast", "g-set", "g-counter", "pn-counter", "txn-rw-register"];
+pub const NAMES: &[&str] =
+    &["echo", "unique-ids", "broadcast", "g-set", "g-counter", "pn-counter", "txn-rw-register", "kafka"];
 
 /// The workload `config.workload` names, configured from `config`; `Err` with the reason when
 /// the name or its options are not accepted.
@@ -130,6 +132,7 @@ pub fn build(config: &TestConfig) -> Result<Box<dyn TestWorkload>, String> {
         "g-counter" => Ok(Box::new(counter::Counter::new(false))),
         "pn-counter" => Ok(Box::new(counter::Counter::new(true))),
         "txn-rw-register" => Ok(Box::new(txn_rw::TxnRw::new(config))),
+        "kafka" => Ok(Box::new(kafka::Kafka::new(config))),
         other => Err(format!("unknown workload {other:?}; glomer test runs: {}", NAMES.join(", "))),
     }
 }
