@@ -29,7 +29,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use crate::flags::FromFlags;
-use crate::gossip::{Flush, Gossip, GossipConfig, GossipFlags, JsonElement, Preset};
+use crate::gossip::{self, Flush, Gossip, GossipConfig, GossipFlags, JsonElement, Preset};
 use crate::protocol::{Body, Error, ErrorCode, Message};
 use crate::request::{self, Request};
 use crate::workload::{CallId, Context, RpcError, Workload};
@@ -143,7 +143,7 @@ impl Kafka {
 
     /// Appends `msg` to `key`'s log (this node owns it) and returns its offset.
     fn append(&mut self, ctx: &mut Context, key: String, msg: Value) -> u64 {
-        self.state.mutate(ctx, |(logs, _)| {
+        self.state.mutate_with(ctx, |(logs, _)| {
             let mut offset = 0;
             let delta = logs.update(key, |log| {
                 let (at, delta) = log.append(JsonElement(msg));
@@ -206,7 +206,7 @@ impl Kafka {
                     delta.join(&committed.raise(key, offset));
                 }
             }
-            ((LatticeMap::new(), delta), ())
+            (LatticeMap::new(), delta)
         });
     }
 
@@ -222,7 +222,7 @@ impl Workload for Kafka {
     }
 
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        if Gossip::<KafkaState>::is_gossip(&msg) {
+        if gossip::is_gossip(&msg) {
             self.state.on_gossip(ctx, msg);
             return Ok(());
         }
