@@ -71,6 +71,24 @@ fn glomer_kafka_is_valid_and_available_on_one_two_and_five_nodes_across_seeds() 
     assert_valid(&report, "5 nodes, latency 100");
 }
 
+/// Partitions drop forwards (sends answered with error 0, hence `:info`) and gossip; after the
+/// heal every acknowledged message must still reach every node before the final polls.
+#[test]
+fn glomer_kafka_stays_valid_through_partitions_and_repairs_replicas_after_the_heal() {
+    let mut cut_off_sends = 0;
+    for seed in 0..5 {
+        let mut config = short_5(2, seed);
+        config.time_limit_s = 8.0;
+        config.nemesis_partition = true;
+        config.nemesis_interval_s = 2.0;
+        let report = run(&config).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        assert_valid(&report, &format!("seed {seed}, partitions"));
+        let info = glomer_harness::history::OpType::Info;
+        cut_off_sends += report.history.iter().filter(|op| op.f == "send" && op.kind == info).count();
+    }
+    assert!(cut_off_sends > 0, "the partitions never cut a send off its owner: the test proves nothing");
+}
+
 #[test]
 fn glomer_kafka_sends_under_one_server_message_per_op_on_two_nodes() {
     let mut config = short_5(2, 3);

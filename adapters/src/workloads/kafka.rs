@@ -394,4 +394,37 @@ mod tests {
         let answer = out.iter().find(|m| m.dest == "c9").expect("client answered");
         assert_eq!((answer.body.kind.as_str(), answer.body.get("code")), ("error", Some(&json!(0))));
     }
+
+    /// Delivers every peer message between `nodes` and ticks their timers, for `ms` of time.
+    fn exchange(nodes: &mut [Node<Kafka>], ms: u64) {
+        for now in 1..=ms {
+            let mut mail = Vec::new();
+            for n in nodes.iter_mut() {
+                n.tick(now);
+                mail.extend(n.take_outbox().into_iter().filter(|m| m.dest.starts_with('n')));
+            }
+            for m in mail {
+                if let Some(n) = nodes.iter_mut().find(|n| n.node_id() == m.dest) {
+                    n.handle_message(m, now);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn appends_and_commits_reach_the_other_node_through_gossip() {
+        let all = nodes(2);
+        let mut pair = [node("n0", &all), node("n1", &all)];
+        let key = (0..).map(|k: u32| k.to_string()).find(|k| owner_of(k, &all) == Some("n0")).unwrap();
+        let mut out = request(&mut pair[0], Body::new("send").with("key", key.clone()).with("msg", 8), 1);
+        out.extend(request(&mut pair[0], Body::new("commit_offsets").with("offsets", json!({"x": 3})), 2));
+        for gossip in out.into_iter().filter(|m| m.dest == "n1") {
+            pair[1].handle_message(gossip, 0);
+        }
+        exchange(&mut pair, 1_000);
+        let out = request(&mut pair[1], Body::new("poll").with("offsets", json!({key.clone(): 0})), 3);
+        assert_eq!(out[0].body.get("msgs"), Some(&json!({key: [[0, 8]]})));
+        let out = request(&mut pair[1], Body::new("list_committed_offsets").with("keys", json!(["x"])), 4);
+        assert_eq!(out[0].body.get("offsets"), Some(&json!({"x": 3})));
+    }
 }
