@@ -33,6 +33,7 @@
 #![deny(missing_docs)]
 
 pub mod flags;
+pub mod gossip;
 pub mod node;
 pub mod protocol;
 pub mod request;

@@ -65,6 +65,10 @@ pub struct SyncConfig {
     pub remove_redundancy: bool,
     /// Never send a group back to the neighbour it came from (Enes et al. 2019, §4.1).
     pub no_back_propagation: bool,
+    /// Pass received deltas on to the other neighbours. Needed unless the neighbour graph is
+    /// complete: there every replica sends its own deltas to everyone, and relaying would only
+    /// multiply each delta by the number of neighbours.
+    pub relay: bool,
     /// Deltas or whole states.
     pub mode: SyncMode,
 }
@@ -79,6 +83,7 @@ impl Default for SyncConfig {
             max_buffered_groups: DEFAULT_MAX_BUFFERED_GROUPS,
             remove_redundancy: true,
             no_back_propagation: true,
+            relay: true,
             mode: SyncMode::Delta,
         }
     }
@@ -350,6 +355,30 @@ impl<L: Lattice + Serialize> Engine<L> {
         self.buffer.len()
     }
 
+    /// The earliest time at which [`Engine::tick`] may have something to send: a data message
+    /// whose batch interval has passed, a retransmission, or a delayed standalone ack. It may
+    /// be early when the only pending groups are a neighbour's own (the tick then sends nothing
+    /// and settles that), never late. `None`
+    /// when nothing is pending, so a caller can sleep until the next mutation or message
+    /// instead of polling. Ticking earlier is harmless (it sends nothing that is not due); a
+    /// deadline in the past means "tick now".
+    pub fn next_deadline_ms(&self) -> Option<u64> {
+        let latest = self.latest_seq();
+        let data = self.peers.values().filter(|peer| peer.acked < latest).filter_map(|peer| {
+            let batch_ready_ms = peer.last_data_ms.map_or(0, |last| last.saturating_add(self.config.batch_interval_ms));
+            if peer.sent.max(peer.acked) < latest {
+                Some(batch_ready_ms)
+            } else {
+                let retransmit_ms = peer.outstanding_since_ms?.saturating_add(self.config.retransmit_after_ms);
+                Some(retransmit_ms.max(batch_ready_ms))
+            }
+        });
+        let acks = self.inbound.values().filter_map(|inbound| {
+            inbound.ack_pending_since_ms.map(|since| since.saturating_add(self.config.ack_delay_ms))
+        });
+        data.chain(acks).min()
+    }
+
     /// Whether the engine has nothing left to send unless something new happens: every
     /// neighbour acked every group and no ack is owed.
     pub fn is_idle(&self) -> bool {
@@ -394,7 +423,9 @@ impl<L: Lattice + Serialize> Engine<L> {
             return;
         }
         self.state.join(&new);
-        self.buffer_group(new, Some(from));
+        if self.config.relay {
+            self.buffer_group(new, Some(from));
+        }
     }
 
     /// The join of the groups after `start` that `to` needs (all but its own when not

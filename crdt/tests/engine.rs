@@ -284,3 +284,74 @@ fn the_sizer_decides_bytes_sent() {
     assert_eq!(a.stats().bytes_sent, 1_001);
     assert_eq!(a.stats().acks_sent, 1);
 }
+
+#[test]
+fn next_deadline_is_none_when_idle_and_now_for_a_fresh_mutation() {
+    let mut a = engine(A, &[B], SyncConfig::default());
+    assert_eq!(a.next_deadline_ms(), None, "nothing to send before any mutation");
+    a.mutate(|s| s.insert(1));
+    assert_eq!(a.next_deadline_ms(), Some(0), "a first send is due at once");
+}
+
+#[test]
+fn next_deadline_follows_batch_interval_retransmit_and_ack_delay() {
+    let config =
+        SyncConfig { batch_interval_ms: 100, retransmit_after_ms: 500, ack_delay_ms: 70, ..SyncConfig::default() };
+    let mut a = engine(A, &[B], config.clone());
+    let mut b = engine(B, &[A], config);
+    a.mutate(|s| s.insert(1));
+    let sent = a.tick(1_000);
+    assert_eq!(sent.len(), 1);
+    // Sent, unacked, nothing new: the next thing due is the retransmission.
+    assert_eq!(a.next_deadline_ms(), Some(1_500));
+    a.mutate(|s| s.insert(2));
+    assert_eq!(a.next_deadline_ms(), Some(1_100), "new data waits for the batch interval only");
+    // The receiver owes a piggybacked ack: due after the ack delay.
+    for out in sent {
+        assert!(b.receive(A, out.message, 1_010).is_empty());
+    }
+    // b buffered a's delta for its other neighbours (none but a): an early wake-up that
+    // sends nothing and settles it.
+    assert!(b.next_deadline_ms().is_some_and(|due| due <= 1_010));
+    assert!(b.tick(1_010).is_empty());
+    assert_eq!(b.next_deadline_ms(), Some(1_080));
+    assert!(b.tick(1_079).is_empty(), "ticking before the deadline sends nothing");
+    let acks = b.tick(1_080);
+    assert_eq!(acks.len(), 1);
+    assert_eq!(b.next_deadline_ms(), None);
+}
+
+#[test]
+fn ticking_at_each_next_deadline_converges_and_ends_quiet() {
+    let config = SyncConfig { batch_interval_ms: 50, ..SyncConfig::default() };
+    let mut a = engine(A, &[B], config.clone());
+    let mut b = engine(B, &[A], config);
+    a.mutate(|s| s.insert(1));
+    b.mutate(|s| s.insert(2));
+    let mut now_ms = 0;
+    let mut ticks = 0;
+    while let Some(due) = a.next_deadline_ms().into_iter().chain(b.next_deadline_ms()).min() {
+        now_ms = now_ms.max(due);
+        exchange(&mut [&mut a, &mut b], now_ms);
+        ticks += 1;
+        assert!(ticks < 20, "still busy after {ticks} deadlines at {now_ms} ms");
+    }
+    assert_eq!(a.state(), &set(&[1, 2]));
+    assert_eq!(a.state(), b.state());
+    assert!(a.is_idle() && b.is_idle());
+}
+
+#[test]
+fn without_relay_received_deltas_are_joined_but_not_forwarded() {
+    let config = SyncConfig { relay: false, ..eager() };
+    let mut a = engine(A, &[B, C], config.clone());
+    let mut b = engine(B, &[A, C], config.clone());
+    let mut c = engine(C, &[A, B], config);
+    a.mutate(|s| s.insert(1));
+    let delivered = exchange(&mut [&mut a, &mut b, &mut c], 0);
+    let data_from_b: Vec<_> = delivered.iter().filter(|(from, out)| *from == B && out.message.is_data()).collect();
+    assert!(data_from_b.is_empty(), "b relayed a's delta: {data_from_b:?}");
+    assert_eq!(b.state(), &set(&[1]));
+    assert_eq!(c.state(), &set(&[1]));
+    assert_eq!(b.buffered_groups(), 0);
+}

@@ -71,6 +71,9 @@ pub enum Field {
     List,
     /// An object.
     Map,
+    /// A transaction: a list (or `null`) of `[f, key, value]` micro-ops whose `f` is one of
+    /// these (maelstrom/workload/txn_rw_register.clj `ReadRes`/`Write`).
+    MicroOps(&'static [&'static str]),
 }
 
 /// A closed reply schema: exactly this `type`, these fields (all required), plus `msg_id` and
@@ -97,6 +100,9 @@ impl Schema {
                 Field::Int => v.is_i64() || v.is_u64(),
                 Field::List => v.is_array() || v.is_null(),
                 Field::Map => v.is_object(),
+                Field::MicroOps(fs) => {
+                    v.is_null() || v.as_array().is_some_and(|ops| ops.iter().all(|op| is_micro_op(op, fs)))
+                }
             };
             if !fits {
                 return Some(format!("field {name:?} has the wrong type: {v}"));
@@ -105,6 +111,13 @@ impl Schema {
         let allowed =
             |k: &str| k == "type" || k == "msg_id" || k == "in_reply_to" || self.fields.iter().any(|f| f.0 == k);
         map.keys().find(|k| !allowed(k)).map(|k| format!("unexpected field {k:?}"))
+    }
+}
+
+fn is_micro_op(op: &Value, fs: &[&str]) -> bool {
+    match op.as_array().map(Vec::as_slice) {
+        Some([f, _, _]) => f.as_str().is_some_and(|f| fs.contains(&f)),
+        _ => false,
     }
 }
 
@@ -207,6 +220,14 @@ mod tests {
         assert!(READ_OK.violation(&json!({"type": "read_ok", "messages": 3})).is_some());
         assert!(READ_OK.violation(&json!({"type": "read_ok"})).is_some());
         assert!(READ_OK.violation(&json!({"type": "read", "messages": []})).is_some());
+    }
+
+    #[test]
+    fn micro_op_lists_need_three_element_ops_with_known_functions() {
+        const TXN_OK: Schema = Schema { kind: "txn_ok", fields: &[("txn", Field::MicroOps(&["r", "w"]))] };
+        assert_eq!(TXN_OK.violation(&json!({"type": "txn_ok", "txn": [["r", 1, null], ["w", 2, 3]]})), None);
+        assert!(TXN_OK.violation(&json!({"type": "txn_ok", "txn": [["r", 1]]})).is_some());
+        assert!(TXN_OK.violation(&json!({"type": "txn_ok", "txn": [["append", 1, 2]]})).is_some());
     }
 
     #[test]

@@ -143,3 +143,24 @@ fn process_numbers_grow_by_concurrency_after_info() {
     assert!(processes.iter().all(|p| [0, 1].contains(&(p % 2))));
     assert!(processes.contains(&2) && processes.contains(&3), "{processes:?}");
 }
+
+#[test]
+fn correct_single_copy_transactions_are_strict_serializable() {
+    let mut config = short_config("txn-rw-register", 1);
+    config.concurrency = 2;
+    config.rate = 100.0;
+    let report = run_sim(&config, "txn");
+    assert!(report.history.iter().filter(|op| op.kind == OpType::Ok).count() > 100);
+    assert_eq!(report.valid(), Validity::True, "{}", report.analysis.results["workload"]);
+}
+
+#[test]
+fn transactions_that_hide_their_own_writes_show_the_internal_anomaly() {
+    let mut config = short_config("txn-rw-register", 1);
+    config.concurrency = 2;
+    config.rate = 100.0;
+    let report = run_sim(&config, "txn-no-own-writes");
+    assert_eq!(report.valid(), Validity::False);
+    let types = &workload_result(&report)["anomaly-types"];
+    assert!(types.as_array().is_some_and(|t| t.contains(&json!("internal"))), "{}", workload_result(&report));
+}

@@ -4,6 +4,7 @@
 //! [`crate::request::Request`] impl, a flags struct, and a type implementing both
 //! [`crate::Workload`] and [`FromFlags`].
 
+pub mod broadcast;
 pub mod echo;
 pub mod unique_ids;
 
@@ -14,7 +15,7 @@ use crate::Workload;
 pub type BoxedWorkload = Box<dyn Workload + Send>;
 
 /// Every workload name [`build`] knows, in Maelstrom's spelling.
-pub const NAMES: &[&str] = &["echo", "unique-ids"];
+pub const NAMES: &[&str] = &["broadcast", "echo", "unique-ids"];
 
 /// The workload named as Maelstrom names it (`"echo"`, `"broadcast"`, …), configured from the
 /// node's command-line arguments (unknown ones are reported and ignored); `None` for a name
@@ -22,6 +23,7 @@ pub const NAMES: &[&str] = &["echo", "unique-ids"];
 pub fn build(name: &str, args: &[String]) -> Option<BoxedWorkload> {
     // One arm per workload; add the name to NAMES too.
     match name {
+        "broadcast" => Some(boxed::<broadcast::Broadcast>(args)),
         "echo" => Some(boxed::<echo::Echo>(args)),
         "unique-ids" => Some(boxed::<unique_ids::UniqueIds>(args)),
         _ => None,

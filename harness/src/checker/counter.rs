@@ -31,7 +31,7 @@ impl Acceptable {
     }
 
     /// Allows `delta` to have happened or not: the union of the set and the set shifted by
-    /// `delta`. `None` if the set would exceed [`MAX_ACCEPTABLE_RANGES`] ranges or overflow.
+    /// `delta`. `None` if the set would exceed `MAX_ACCEPTABLE_RANGES` (65 536) ranges or overflow.
     pub fn allow(&mut self, delta: i64) -> Option<()> {
         if delta == 0 {
             return Some(());

@@ -67,7 +67,7 @@ pub fn check(history: &[Op]) -> Checked {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
     use crate::checker::test_support::Hist;
@@ -113,5 +113,22 @@ mod tests {
     #[test]
     fn an_empty_history_is_valid() {
         assert_eq!(check(&[]).valid, Validity::True);
+    }
+
+    /// Jepsen's `stats-test`, field for field (the kafka wrapper changes nothing here).
+    #[test]
+    fn jepsen_fixture() {
+        let mut h = Hist::default();
+        h.ok(1, "foo", Value::Null);
+        h.fail(2, "foo", Value::Null);
+        h.info(3, "bar", Value::Null);
+        h.fail(4, "bar", Value::Null);
+        h.fail(5, "bar", Value::Null);
+        assert_eq!(
+            check(&h.ops).result,
+            json!({"valid?": false, "count": 5, "fail-count": 3, "info-count": 1, "ok-count": 1,
+                   "by-f": {"foo": {"valid?": true, "count": 2, "ok-count": 1, "fail-count": 1, "info-count": 0},
+                            "bar": {"valid?": false, "count": 3, "ok-count": 0, "fail-count": 2, "info-count": 1}}})
+        );
     }
 }

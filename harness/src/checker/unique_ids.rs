@@ -17,7 +17,8 @@ const DUPLICATES_SHOWN: usize = 48;
 ///
 /// Ids are told apart by exact JSON value (spec 10.28). The `range` needs ids that Clojure can
 /// compare with each other: all numbers, all strings or all booleans; any other mix makes the
-/// checker give up with `valid? unknown`, as upstream's checker throws.
+/// checker give up with `valid? unknown`, as upstream's checker throws. With no ids, `range`
+/// is `[null, null]`.
 pub fn check(history: &[Op]) -> Checked {
     let generates = history.iter().filter(|op| op.is_client() && op.f == "generate");
     let attempted = generates.clone().filter(|op| op.kind == OpType::Invoke).count();
@@ -43,7 +44,8 @@ pub fn check(history: &[Op]) -> Checked {
     let range =
         match (ids.iter().copied().min_by(|a, b| cmp_json(a, b)), ids.iter().copied().max_by(|a, b| cmp_json(a, b))) {
             (Some(lo), Some(hi)) => json!([lo, hi]),
-            _ => Value::Null,
+            // Upstream's `range` of no ids is `[nil nil]`.
+            _ => json!([null, null]),
         };
     let valid = duplicated_count == 0;
     Checked {
@@ -136,5 +138,25 @@ mod tests {
         assert_eq!(c.result["duplicated"].as_object().map(Map::len), Some(DUPLICATES_SHOWN));
         // Equally frequent: the largest ids are kept, as upstream's sort-then-reverse keeps them.
         assert!(c.result["duplicated"].get("59").is_some() && c.result["duplicated"].get("11").is_none());
+    }
+
+    /// Jepsen's `unique-ids-test`, both cases, field for field.
+    #[test]
+    fn jepsen_fixtures_empty_and_dups() {
+        assert_eq!(
+            check(&[]).result,
+            json!({"valid?": true, "attempted-count": 0, "acknowledged-count": 0, "duplicated-count": 0,
+                   "duplicated": {}, "range": [null, null]})
+        );
+        let mut h = Hist::default();
+        for (p, id) in [(0, json!(0)), (1, json!(1)), (2, json!(0)), (3, json!(0))] {
+            h.call(p, "generate", Value::Null, Ok, id);
+        }
+        h.call(4, "generate", Value::Null, Info, Value::Null);
+        assert_eq!(
+            check(&h.ops).result,
+            json!({"valid?": false, "attempted-count": 5, "acknowledged-count": 4, "duplicated-count": 1,
+                   "duplicated": {"0": 3}, "range": [0, 1]})
+        );
     }
 }

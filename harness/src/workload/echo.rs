@@ -29,10 +29,6 @@ impl TestWorkload for Echo {
         Some(OpSpec::new("echo", json!(format!("Please echo {}", rng.gen_range(0..ECHO_VALUES)))))
     }
 
-    fn has_final_phase(&self) -> bool {
-        false
-    }
-
     fn client(&self) -> Box<dyn Client> {
         Box::new(CLIENT)
     }

@@ -5,7 +5,9 @@ pub mod broadcast;
 pub mod counter;
 pub mod echo;
 pub mod g_set;
+pub mod keys;
 pub mod topology;
+pub mod txn_rw;
 pub mod unique_ids;
 
 use rand_chacha::ChaCha8Rng;
@@ -51,7 +53,9 @@ pub trait TestWorkload: Send {
     fn next_op(&mut self, worker: usize, rng: &mut ChaCha8Rng) -> Option<OpSpec>;
 
     /// Whether the workload has a final phase (heal, wait 10 s, final ops; spec 3.2).
-    fn has_final_phase(&self) -> bool;
+    fn has_final_phase(&self) -> bool {
+        false
+    }
 
     /// The `done`-th final op (from 0) of worker `worker`, or `None` when it has no more.
     fn final_op(&mut self, worker: usize, done: usize, rng: &mut ChaCha8Rng) -> Option<OpSpec> {
@@ -113,7 +117,7 @@ pub fn one_final_read(done: usize, marked: bool) -> Option<OpSpec> {
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 
 /// Every workload name `glomer test` can run.
-pub const NAMES: &[&str] = &["echo", "unique-ids", "broadcast", "g-set", "g-counter", "pn-counter"];
+pub const NAMES: &[&str] = &["echo", "unique-ids", "broadcast", "g-set", "g-counter", "pn-counter", "txn-rw-register"];
 
 /// The workload `config.workload` names, configured from `config`; `Err` with the reason when
 /// the name or its options are not accepted.
@@ -125,6 +129,7 @@ pub fn build(config: &TestConfig) -> Result<Box<dyn TestWorkload>, String> {
         "g-set" => Ok(Box::new(g_set::GSet::default())),
         "g-counter" => Ok(Box::new(counter::Counter::new(false))),
         "pn-counter" => Ok(Box::new(counter::Counter::new(true))),
+        "txn-rw-register" => Ok(Box::new(txn_rw::TxnRw::new(config))),
         other => Err(format!("unknown workload {other:?}; glomer test runs: {}", NAMES.join(", "))),
     }
 }

@@ -24,10 +24,6 @@ impl TestWorkload for UniqueIds {
         Some(OpSpec::new("generate", Value::Null))
     }
 
-    fn has_final_phase(&self) -> bool {
-        false
-    }
-
     fn client(&self) -> Box<dyn Client> {
         Box::new(CLIENT)
     }

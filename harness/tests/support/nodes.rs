@@ -30,6 +30,8 @@ pub fn build(name: &str) -> Option<BoxedWorkload> {
         "counter-double" => Box::new(CounterNode { double: true, counts: BTreeMap::new() }),
         "echo-unknown-dest" => Box::new(UnknownDest),
         "echo-src" => Box::new(EchoSrc),
+        "txn" => Box::new(TxnNode { sees_own_writes: true, state: BTreeMap::new() }),
+        "txn-no-own-writes" => Box::new(TxnNode { sees_own_writes: false, state: BTreeMap::new() }),
         "echo-extra-field" => Box::new(ExtraField),
         _ => return None,
     })
@@ -214,6 +216,35 @@ impl Workload for ExtraField {
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
         let echo = msg.body.get("echo").cloned().unwrap_or(Value::Null);
         ctx.reply(&msg, Body::new("echo_ok").with("echo", echo).with("extra", 1));
+        Ok(())
+    }
+}
+
+/// A single-copy transactional register map; `sees_own_writes == false` answers reads from the
+/// state before the transaction, hiding its own earlier writes (Elle's `internal` anomaly).
+#[derive(Debug)]
+pub struct TxnNode {
+    sees_own_writes: bool,
+    state: BTreeMap<String, Value>,
+}
+
+impl Workload for TxnNode {
+    fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
+        let txn = msg.body.get("txn").and_then(Value::as_array).cloned().unwrap_or_default();
+        let before = self.state.clone();
+        let mut done = Vec::with_capacity(txn.len());
+        for op in txn {
+            let (f, k, v) = (op[0].clone(), op[1].clone(), op[2].clone());
+            let key = k.to_string();
+            if f == "w" {
+                self.state.insert(key, v.clone());
+                done.push(json!([f, k, v]));
+            } else {
+                let view = if self.sees_own_writes { &self.state } else { &before };
+                done.push(json!([f, k, view.get(&key).cloned().unwrap_or(Value::Null)]));
+            }
+        }
+        ctx.reply(&msg, Body::new("txn_ok").with("txn", done));
         Ok(())
     }
 }

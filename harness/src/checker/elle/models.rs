@@ -307,4 +307,12 @@ mod tests {
         let (not, _) = boundary(&["G-single-item-realtime".into()]);
         assert_eq!(not, set(&["strong-snapshot-isolation"]));
     }
+
+    /// Elle's `lost-update-test` publishes `not #{update-atomic cursor-stability}`.
+    #[test]
+    fn a_lost_update_rules_out_cursor_stability_and_update_atomic() {
+        assert_eq!(boundary(&["lost-update".into()]).0, set(&["cursor-stability", "update-atomic"]));
+        assert_eq!(boundary(&["cyclic-versions".into()]).0, set(&["read-uncommitted"]));
+        assert_eq!(boundary(&["empty-transaction-graph".into()]), (set(&[]), set(&[])));
+    }
 }

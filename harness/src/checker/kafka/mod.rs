@@ -208,7 +208,7 @@ impl<'h> Analysis<'h> {
         }
         for log in logs.values_mut() {
             for (index, msgs) in log.offsets.values().enumerate() {
-                let least = msgs.iter().min_by(|a, b| cmp_json(&self.values[*a], &self.values[*b]));
+                let least = msgs.iter().min_by(|a, b| cmp_json(&self.value(a), &self.value(b)));
                 log.by_index.push(least.cloned().unwrap_or_default());
                 for m in msgs {
                     log.by_value.insert(m.clone(), index);

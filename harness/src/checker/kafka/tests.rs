@@ -241,3 +241,263 @@ fn sends_inside_one_op_are_checked_and_only_skips_are_allowed() {
     assert_eq!(error_types(&c), vec!["int-nonmonotonic-send"]);
     assert_eq!(c.valid, Validity::False);
 }
+
+/// Appends an invocation and its completion with explicit values (Jepsen's kafka tests allow
+/// several micro-ops per op and offsets on indefinite sends).
+fn pair(h: &mut Hist, p: u64, f: &str, invoke: Value, kind: OpType, done: Value) {
+    h.call(p, f, invoke, kind, done);
+}
+
+fn errs(c: &Checked, kind: &str) -> Vec<Value> {
+    c.result[kind]["errs"].as_array().cloned().unwrap_or_default()
+}
+
+/// Jepsen's `kafka_test.clj` `inconsistent-offsets-test` "info conflicts": an `:info` send's
+/// offsets only count once a poll proves that send committed.
+#[test]
+fn jepsen_fixture_info_conflicts() {
+    let mut h = Hist::default();
+    pair(
+        &mut h,
+        0,
+        "send",
+        json!([["send", "x", 1], ["send", "y", 1]]),
+        Info,
+        json!([["send", "x", [0, 1]], ["send", "y", 1]]),
+    );
+    pair(&mut h, 1, "send", json!([["send", "x", 2]]), Ok, json!([["send", "x", [0, 2]]]));
+    assert!(!error_types(&check(&h.ops)).contains(&"inconsistent-offsets".to_string()));
+    poll(&mut h, 2, json!({"y": [[5, 1]]}));
+    let c = check(&h.ops);
+    assert_eq!(errs(&c, "inconsistent-offsets"), vec![json!({"key": "x", "index": 0, "offset": 0, "values": [1, 2]})]);
+}
+
+/// Jepsen's `lost-write-test` "consistent": a poll of c at offset 2 implies a and b (offsets 0
+/// and 1) should have been read; d (offset 3) need not.
+#[test]
+fn jepsen_fixture_lost_write_consistent() {
+    let mut h = Hist::default();
+    pair(&mut h, 0, "send", json!([["send", "x", "a"]]), Ok, json!([["send", "x", [0, "a"]]]));
+    let bd = json!([["send", "x", [1, "b"]], ["send", "x", [3, "d"]]]);
+    pair(&mut h, 0, "send", json!([["send", "x", "b"], ["send", "x", "d"]]), Ok, bd);
+    pair(&mut h, 1, "send", json!([["send", "x", "c"]]), Info, json!([["send", "x", "c"]]));
+    poll(&mut h, 0, json!({"x": [[2, "c"]]}));
+    let c = check(&h.ops);
+    let lost: Vec<(Value, Value, Value, Value, Value)> = errs(&c, "lost-write")
+        .iter()
+        .map(|e| {
+            (
+                e["value"].clone(),
+                e["index"].clone(),
+                e["max-read-index"].clone(),
+                e["writer"]["index"].clone(),
+                e["max-read"]["index"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lost,
+        vec![
+            (json!("a"), json!(0), json!(2), json!(1), json!(7)),
+            (json!("b"), json!(1), json!(2), json!(3), json!(7))
+        ]
+    );
+}
+
+/// Jepsen's `lost-write-test` "inconsistent": b overwrote a at offset 0; reading b and c still
+/// means a was lost, with max-read-index 1 (dense indices skip the hole at offset 1).
+#[test]
+fn jepsen_fixture_lost_write_inconsistent() {
+    let mut h = Hist::default();
+    pair(&mut h, 0, "send", json!([["send", "x", "a"]]), Ok, json!([["send", "x", [0, "a"]]]));
+    let bc = json!([["send", "x", [0, "b"]], ["send", "x", [2, "c"]]]);
+    pair(&mut h, 0, "send", json!([["send", "x", "b"], ["send", "x", "c"]]), Ok, bc);
+    poll(&mut h, 0, json!({"x": [[0, "b"], [2, "c"]]}));
+    let c = check(&h.ops);
+    let lost = errs(&c, "lost-write");
+    assert_eq!(lost.len(), 1);
+    assert_eq!(
+        (lost[0]["value"].clone(), lost[0]["index"].clone(), lost[0]["max-read-index"].clone()),
+        (json!("a"), json!(0), json!(1))
+    );
+}
+
+/// Jepsen's `lost-write-test` "atomic": an `:info` send counts as committed once any of its
+/// messages is polled, and then its other messages can be lost.
+#[test]
+fn jepsen_fixture_lost_write_atomic() {
+    let build = |with_poll_of_a: bool| {
+        let mut h = Hist::default();
+        let ab = json!([["send", "x", "a"], ["send", "y", [0, "b"]]]);
+        pair(&mut h, 0, "send", json!([["send", "x", "a"], ["send", "y", "b"]]), Info, ab);
+        pair(&mut h, 1, "send", json!([["send", "y", "c"]]), Info, json!([["send", "y", "c"]]));
+        if with_poll_of_a {
+            poll(&mut h, 2, json!({"x": [[0, "a"]]}));
+        }
+        poll(&mut h, 3, json!({"y": [[1, "c"]]}));
+        check(&h.ops)
+    };
+    assert!(errs(&build(false), "lost-write").is_empty());
+    let lost = errs(&build(true), "lost-write");
+    assert_eq!(lost.len(), 1);
+    assert_eq!(
+        (lost[0]["key"].clone(), lost[0]["value"].clone(), lost[0]["max-read-index"].clone()),
+        (json!("y"), json!("b"), json!(1))
+    );
+}
+
+/// Jepsen's `poll-skip-test`: process 0 reads offsets 1-2, 4, then 7 while 3 and 6 are known to
+/// exist: two skips; an `:info` assign without x in between forgets the position.
+#[test]
+fn jepsen_fixture_poll_skip() {
+    let build = |assign_y_between: bool| {
+        let mut h = Hist::default();
+        poll(&mut h, 0, json!({"x": [[1, "a"], [2, "b"]]}));
+        poll(&mut h, 1, json!({"x": [[3, "c"]]}));
+        poll(&mut h, 0, json!({"x": [[4, "d"]]}));
+        if assign_y_between {
+            pair(&mut h, 0, "assign", json!(["y"]), Info, json!(["y"]));
+        }
+        pair(&mut h, 2, "send", json!([["send", "x", "f"]]), Ok, json!([["send", "x", [6, "f"]]]));
+        poll(&mut h, 0, json!({"x": [[7, "g"]]}));
+        let all =
+            json!([["send", "x", "a"], ["send", "x", "b"], ["send", "x", "c"], ["send", "x", "d"], ["send", "x", "g"]]);
+        pair(&mut h, 3, "send", all.clone(), Info, all);
+        check(&h.ops)
+    };
+    let skips: Vec<(Value, Value)> =
+        errs(&build(false), "poll-skip").iter().map(|e| (e["delta"].clone(), e["skipped"].clone())).collect();
+    assert_eq!(skips, vec![(json!(2), json!(["c"])), (json!(2), json!(["f"]))]);
+    assert_eq!(errs(&build(true), "poll-skip").len(), 1);
+}
+
+/// Jepsen's `nonmonotonic-send-test`: sends at offsets 3, 4 then 1, 2 by one process.
+#[test]
+fn jepsen_fixture_nonmonotonic_send() {
+    let mut h = Hist::default();
+    let cd = json!([["send", "x", [3, "c"]], ["send", "x", [4, "d"]]]);
+    pair(&mut h, 0, "send", json!([["send", "x", "c"], ["send", "x", "d"]]), Ok, cd);
+    let ab = json!([["send", "x", [1, "a"]], ["send", "x", [2, "b"]]]);
+    pair(&mut h, 0, "send", json!([["send", "x", 1], ["send", "x", 2]]), Ok, ab);
+    let found = errs(&check(&h.ops), "nonmonotonic-send");
+    assert_eq!(found.len(), 1);
+    assert_eq!((found[0]["values"].clone(), found[0]["delta"].clone()), (json!(["d", "a"]), json!(-3)));
+}
+
+/// Jepsen's `realtime-lag-test`: the worst lag is 17 (time units of the test, here ms) at the
+/// poll invoked at 22 after process 0 was re-assigned x and rewound.
+#[test]
+fn jepsen_fixture_worst_realtime_lag() {
+    let mut h = Hist::default();
+    let mut at = |p: u64, kind: OpType, f: &str, value: Value| {
+        let t = h.ops.len() as u64 * 1_000_000;
+        h.push(kind, p, f, value).time_ns = t;
+    };
+    let steps: Vec<(u64, OpType, &str, Value)> = vec![
+        (0, Invoke, "assign", json!(["x"])),
+        (0, Ok, "assign", json!(["x"])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll", {"x": []}]])),
+        (0, Invoke, "send", json!([["send", "x", "a"]])),
+        (0, Ok, "send", json!([["send", "x", [0, "a"]]])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll", {"x": []}]])),
+        (1, Invoke, "send", json!([["send", "x", "c"], ["send", "x", "d"]])),
+        (1, Ok, "send", json!([["send", "x", [2, "c"]], ["send", "x", [3, "d"]]])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll"]])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll", {"x": [[0, "a"], [1, "b"]]}]])),
+        (0, Invoke, "assign", json!(["x", "y"])),
+        (0, Ok, "assign", json!(["x", "y"])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll", {}]])),
+        (0, Invoke, "assign", json!(["y"])),
+        (0, Ok, "assign", json!(["y"])),
+        (0, Invoke, "assign", json!(["x"])),
+        (0, Ok, "assign", json!(["x"])),
+        (0, Invoke, "poll", json!([["poll"]])),
+        (0, Ok, "poll", json!([["poll", {}]])),
+        (0, Invoke, "poll", json!([["poll"], ["poll"]])),
+        (0, Ok, "poll", json!([["poll", {"x": [[0, "a"], [1, "b"]]}], ["poll", {"x": [[2, "c"], [3, "d"]]}]])),
+        (1, Invoke, "send", json!([["send", "x", "b"]])),
+        (1, Info, "send", json!([["send", "x", "b"]])),
+    ];
+    for (p, kind, f, value) in steps {
+        at(p, kind, f, value);
+    }
+    let c = check(&h.ops);
+    assert_eq!(c.result["worst-realtime-lag"], json!({"time": 0.022, "process": 0, "key": "x", "lag": 0.017}));
+}
+
+/// Jepsen's `duplicate-test` "basic" and "aborted txns": a message at two offsets is a duplicate,
+/// counting offsets seen by failed polls but not those of failed sends.
+#[test]
+fn jepsen_fixture_duplicates() {
+    let mut h = Hist::default();
+    pair(&mut h, 0, "send", json!([["send", "x", "a"]]), Ok, json!([["send", "x", [1, "a"]]]));
+    pair(&mut h, 1, "send", json!([["send", "x", "b"]]), Info, json!([["send", "x", "b"]]));
+    poll(&mut h, 2, json!({"x": [[2, "b"], [3, "a"]]}));
+    assert_eq!(
+        errs(&check(&h.ops), "duplicate"),
+        vec![json!({"key": "x", "value": "a", "count": 2, "offsets": [1, 3]})]
+    );
+
+    let mut h = Hist::default();
+    pair(&mut h, 0, "send", json!([["send", "x", 0]]), Ok, json!([["send", "x", [1, 0]]]));
+    pair(&mut h, 0, "send", json!([["send", "x", 1]]), Fail, json!([["send", "x", [2, 1]]]));
+    pair(&mut h, 1, "poll", json!([["poll"]]), Fail, json!([["poll", {"x": [[11, 0], [12, 1]]}]]));
+    assert_eq!(
+        errs(&check(&h.ops), "duplicate"),
+        vec![json!({"key": "x", "value": 0, "count": 2, "offsets": [1, 11]})]
+    );
+}
+
+/// Jepsen's `duplicate-test` "hash-insensitive": ten messages each at offsets 0 and 1 are all
+/// duplicates, and both offsets are inconsistent with all ten values.
+#[test]
+fn jepsen_fixture_duplicates_are_hash_insensitive() {
+    let mut h = Hist::default();
+    for v in 0..10 {
+        pair(&mut h, 0, "send", json!([["send", "x", v]]), Ok, json!([["send", "x", [0, v]]]));
+        poll(&mut h, 1, json!({"x": [[1, v]]}));
+    }
+    let c = check(&h.ops);
+    assert_eq!(c.result["duplicate"]["count"], json!(10));
+    let all: Vec<i64> = (0..10).collect();
+    assert_eq!(
+        errs(&c, "inconsistent-offsets"),
+        vec![
+            json!({"key": "x", "offset": 0, "index": 0, "values": all}),
+            json!({"key": "x", "offset": 1, "index": 1, "values": all})
+        ]
+    );
+}
+
+/// Jepsen's `g1c-pure-wr-test`: two transactions that each poll the other's send.
+#[test]
+fn jepsen_fixture_g1c_pure_wr() {
+    let mut h = Hist::default();
+    h.invoke(0, "txn", json!([["send", "x", "a"], ["poll"]]));
+    h.invoke(1, "txn", json!([["send", "y", "b"], ["poll"]]));
+    h.ok(0, "txn", json!([["send", "x", [0, "a"]], ["poll", {"y": [[0, "b"]]}]]));
+    h.ok(1, "txn", json!([["send", "y", [0, "b"]], ["poll", {"x": [[0, "a"]]}]]));
+    let c = check(&h.ops);
+    // Jepsen's cycle starts at the second transaction, ours at the first: the same cycle.
+    let cycle = &errs(&c, "G1c")[0];
+    assert_eq!(
+        cycle["steps"],
+        json!([{"type": "wr", "key": "x", "value": "a"}, {"type": "wr", "key": "y", "value": "b"}])
+    );
+}
+
+/// Jepsen's `empty-history-test`: a history with no sends or polls has an empty transaction
+/// graph, which is not an allowed error: invalid.
+#[test]
+fn jepsen_fixture_empty_history_is_invalid() {
+    let mut h = Hist::default();
+    pair(&mut h, 0, "assign", json!(["x"]), Ok, json!(["x"]));
+    let c = check(&h.ops);
+    assert_eq!(c.result["empty-transaction-graph"], json!({"count": 1, "errs": true}));
+    assert_eq!(c.valid, Validity::False);
+}

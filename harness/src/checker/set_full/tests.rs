@@ -131,3 +131,96 @@ fn worst_stale_lists_the_eight_slowest_largest_first() {
     assert_eq!(c.result["stale-count"], json!(9));
     assert_eq!(c.result["stable-latencies"], json!({"0": 0, "0.5": 5, "0.95": 9, "0.99": 9, "1": 9}));
 }
+
+/// Published expectations: Jepsen's own `set-full-test` (jepsen `test/jepsen/checker_test.clj`,
+/// "write, present, missing"), where each record's time is its index in ms. Processes: adds by
+/// 0 and 1, reads by 2.
+#[test]
+fn jepsen_fixture_write_present_missing() {
+    let mut h = Hist::default();
+    h.invoke(0, "add", json!(0));
+    h.invoke(1, "add", json!(1));
+    h.invoke(2, "read", Value::Null);
+    h.ok(2, "read", json!([1]));
+    h.ok(0, "add", json!(0));
+    h.ok(1, "add", json!(1));
+    for seen in [json!([0, 1]), json!([0]), json!([])] {
+        h.invoke(2, "read", Value::Null);
+        h.ok(2, "read", seen);
+    }
+    let c = check(&h.ops, "add");
+    assert_eq!(
+        c.result,
+        json!({"valid?": false, "attempt-count": 2, "lost": [0, 1], "lost-count": 2, "never-read": [],
+               "never-read-count": 0, "stale-count": 0, "stale": [], "worst-stale": [], "stable-count": 0,
+               "duplicated-count": 0, "duplicated": {},
+               "lost-latencies": {"0": 3, "0.5": 4, "0.95": 4, "0.99": 4, "1": 4}})
+    );
+}
+
+/// Published expectations: Jepsen's `set-full-test` "write, flutter, stable/lost": 1 is known
+/// at 4 ms (a read sees it before its add completes), missing at 6 ms and back at 7 ms; 0 is lost.
+#[test]
+fn jepsen_fixture_write_flutter_stable_lost() {
+    let mut h = Hist::default();
+    h.invoke(0, "add", json!(0));
+    h.ok(0, "add", json!(0));
+    h.invoke(1, "add", json!(1));
+    h.invoke(2, "read", Value::Null);
+    h.ok(2, "read", json!([1]));
+    h.ok(1, "add", json!(1));
+    h.invoke(2, "read", Value::Null);
+    h.invoke(3, "read", Value::Null);
+    h.ok(3, "read", json!([1]));
+    h.ok(2, "read", json!([0]));
+    let c = check(&h.ops, "add");
+    let r = &c.result;
+    assert_eq!(c.valid, Validity::False);
+    assert_eq!((r["lost"].clone(), r["stale"].clone(), r["stable-count"].clone()), (json!([0]), json!([1]), json!(1)));
+    assert_eq!(r["lost-latencies"], json!({"0": 5, "0.5": 5, "0.95": 5, "0.99": 5, "1": 5}));
+    assert_eq!(r["stable-latencies"], json!({"0": 2, "0.5": 2, "0.95": 2, "0.99": 2, "1": 2}));
+    let worst = &r["worst-stale"][0];
+    assert_eq!((worst["element"].clone(), worst["stable-latency"].clone()), (json!(1), json!(2)));
+    assert_eq!((worst["outcome"].clone(), worst["lost-latency"].clone()), (json!("stable"), Value::Null));
+    assert_eq!((worst["known"]["index"].clone(), worst["known"]["time"].clone()), (json!(4), json!(4_000_000)));
+    assert_eq!(
+        (worst["last-absent"]["index"].clone(), worst["last-absent"]["time"].clone()),
+        (json!(6), json!(6_000_000))
+    );
+}
+
+/// Published expectations: Jepsen's `set-full-test` concurrency cases: a read concurrent with
+/// the add that sees the element makes it stable with latency 0; one that misses it leaves the
+/// element never-read (and the verdict unknown).
+#[test]
+fn jepsen_fixture_concurrent_reads() {
+    // Orders of [add invoke a, add ok a', read invoke r, read ok r±], as in the Jepsen test.
+    let orders = [
+        ["r", "a", "r+", "a'"],
+        ["r", "a", "a'", "r+"],
+        ["a", "r", "r+", "a'"],
+        ["a", "r", "a'", "r+"],
+        ["a", "a'", "r", "r+"],
+    ];
+    for order in orders {
+        for present in [true, false] {
+            let mut h = Hist::default();
+            for step in order {
+                match step {
+                    "a" => drop(h.invoke(0, "add", json!(0))),
+                    "a'" => drop(h.ok(0, "add", json!(0))),
+                    "r" => drop(h.invoke(1, "read", Value::Null)),
+                    _ => drop(h.ok(1, "read", if present { json!([0]) } else { json!([]) })),
+                }
+            }
+            let c = check(&h.ops, "add");
+            let subsequent_miss = order == ["a", "a'", "r", "r+"] && !present;
+            let expected = match (present, subsequent_miss) {
+                (true, _) => (Validity::True, "stable-count"),
+                (false, true) => (Validity::False, "lost-count"),
+                (false, false) => (Validity::Unknown, "never-read-count"),
+            };
+            assert_eq!((c.valid, &c.result[expected.1]), (expected.0, &json!(1)), "order {order:?} present {present}");
+        }
+    }
+}

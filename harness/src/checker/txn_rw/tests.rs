@@ -184,3 +184,20 @@ fn a_process_reading_its_own_later_write_is_g1c_process() {
     txn(&mut h, 0, Ok, json!([["w", 1, 1]]));
     assert_eq!(types(&run(&h, "strong-session-serializable")), vec!["G1c-process"]);
 }
+
+/// Elle's own `rw_register_test.clj` "wfr" case: only writes-follow-reads reveals that y = 1
+/// precedes y = 2, which closes a G-single-item cycle; Elle publishes the verdict, the type and
+/// `not #{consistent-view repeatable-read}`.
+#[test]
+fn elle_fixture_wfr_reveals_g_single_item() {
+    let mut h = Hist::default();
+    h.ok(0, "txn", json!([["r", "y", 1], ["w", "x", 1], ["w", "y", 2]]));
+    h.ok(0, "txn", json!([["r", "x", 1], ["r", "y", 1]]));
+    let c = run(&h, "serializable");
+    assert_eq!(c.valid, Validity::False);
+    assert_eq!(types(&c), vec!["G-single-item"]);
+    assert_eq!(c.result["not"], json!(["consistent-view", "repeatable-read"]));
+    let steps: Vec<Value> = c.result["anomalies"]["G-single-item"][0]["steps"].as_array().cloned().unwrap_or_default();
+    assert!(steps.contains(&json!({"type": "rw", "key": "y", "value": 1, "value'": 2})));
+    assert!(steps.contains(&json!({"type": "wr", "key": "x", "value": 1})));
+}
