@@ -6,6 +6,7 @@
 
 pub mod broadcast;
 pub mod echo;
+pub mod txn_rw_register;
 pub mod unique_ids;
 
 use crate::flags::FromFlags;
@@ -15,7 +16,7 @@ use crate::Workload;
 pub type BoxedWorkload = Box<dyn Workload + Send>;
 
 /// Every workload name [`build`] knows, in Maelstrom's spelling.
-pub const NAMES: &[&str] = &["broadcast", "echo", "unique-ids"];
+pub const NAMES: &[&str] = &["broadcast", "echo", "txn-rw-register", "unique-ids"];
 
 /// The workload named as Maelstrom names it (`"echo"`, `"broadcast"`, …), configured from the
 /// node's command-line arguments (unknown ones are reported and ignored); `None` for a name
@@ -25,6 +26,7 @@ pub fn build(name: &str, args: &[String]) -> Option<BoxedWorkload> {
     match name {
         "broadcast" => Some(boxed::<broadcast::Broadcast>(args)),
         "echo" => Some(boxed::<echo::Echo>(args)),
+        "txn-rw-register" => Some(boxed::<txn_rw_register::TxnRwRegister>(args)),
         "unique-ids" => Some(boxed::<unique_ids::UniqueIds>(args)),
         _ => None,
     }
