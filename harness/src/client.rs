@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use crate::history::OpType;
+use crate::workload::OpSpec;
 use glomer_adapters::ErrorCode;
 
 /// How an op ended, as it goes into the history.
@@ -54,10 +55,10 @@ pub enum Reply {
 /// One workload client: the logic behind one op, possibly several RPCs long (kafka's poll then
 /// commit). A client lives as long as its `c` id (spec 2.4).
 pub trait Client: Send {
-    /// Starts op `f` with `value`.
-    fn invoke(&mut self, f: &str, value: &Value) -> Step;
-    /// Continues op `f` with the reply to its last request.
-    fn on_reply(&mut self, f: &str, value: &Value, reply: Reply) -> Step;
+    /// Starts `op`.
+    fn invoke(&mut self, op: &OpSpec) -> Step;
+    /// Continues `op` with the reply to its last request.
+    fn on_reply(&mut self, op: &OpSpec, reply: Reply) -> Step;
 }
 
 /// The type of one field in a reply schema.
@@ -171,11 +172,12 @@ pub struct SingleRpc {
 }
 
 impl Client for SingleRpc {
-    fn invoke(&mut self, f: &str, value: &Value) -> Step {
-        Step::Call((self.request)(f, value))
+    fn invoke(&mut self, op: &OpSpec) -> Step {
+        Step::Call((self.request)(&op.f, &op.value))
     }
 
-    fn on_reply(&mut self, f: &str, value: &Value, reply: Reply) -> Step {
+    fn on_reply(&mut self, op: &OpSpec, reply: Reply) -> Step {
+        let (f, value) = (op.f.as_str(), &op.value);
         let Reply::Body(body) = &reply else { return Step::Done(self.outcomes.on_failure(f, value, &reply)) };
         if body.get("type").and_then(Value::as_str) == Some("error") {
             return Step::Done(self.outcomes.on_failure(f, value, &reply));

@@ -302,7 +302,7 @@ impl Engine {
     fn continue_op(&mut self, now: u64, w: usize, reply: Reply) {
         let Some(op) = self.workers[w].op.take() else { return };
         let Some(client) = self.workers[w].client.as_mut() else { return };
-        let step = client.logic.on_reply(&op.spec.f, &op.spec.value, reply);
+        let step = client.logic.on_reply(&op.spec, reply);
         self.take_step(now, w, op.spec, step);
     }
 
@@ -321,7 +321,7 @@ impl Engine {
         let process = Process::Client(self.workers[w].process);
         self.record(now, process, OpType::Invoke, &spec, spec.value.clone(), None, None);
         let Some(client) = self.workers[w].client.as_mut() else { return };
-        let step = client.logic.invoke(&spec.f, &spec.value);
+        let step = client.logic.invoke(&spec);
         self.take_step(now, w, spec, step);
     }
 
@@ -352,7 +352,7 @@ impl Engine {
             self.workers[w].finals_done += 1;
             self.workers[w].not_before_ns = now + self.workload.final_op_delay_ns(&mut self.rng);
         }
-        self.workload.observe(&spec, &done);
+        self.workload.observe(w, &spec, &done);
     }
 
     #[allow(clippy::too_many_arguments)]

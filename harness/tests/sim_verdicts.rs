@@ -164,3 +164,28 @@ fn transactions_that_hide_their_own_writes_show_the_internal_anomaly() {
     let types = &workload_result(&report)["anomaly-types"];
     assert!(types.as_array().is_some_and(|t| t.contains(&json!("internal"))), "{}", workload_result(&report));
 }
+
+#[test]
+fn a_correct_single_node_log_passes_kafka() {
+    let mut config = short_config("kafka", 1);
+    config.concurrency = 2;
+    config.rate = 200.0;
+    config.time_limit_s = 10.0;
+    let report = run_sim(&config, "kafka");
+    let count = |f: &str| report.history.iter().filter(|op| op.f == f && op.kind == OpType::Ok).count();
+    assert!(count("send") > 100 && count("poll") > 100 && count("assign") > 0, "too few ops");
+    assert!(report.history.iter().any(|op| op.f == "crash"), "no crash op");
+    assert_eq!(report.valid(), Validity::True, "{}", report.analysis.results["workload"]);
+}
+
+#[test]
+fn a_log_that_loses_acknowledged_sends_fails_kafka() {
+    let mut config = short_config("kafka", 1);
+    config.concurrency = 2;
+    config.rate = 200.0;
+    config.time_limit_s = 10.0;
+    let report = run_sim(&config, "kafka-lossy");
+    assert_eq!(report.valid(), Validity::False, "{}", report.analysis.results);
+    let bad = &workload_result(&report)["bad-error-types"];
+    assert!(bad.as_array().is_some_and(|t| !t.is_empty()), "{}", workload_result(&report));
+}

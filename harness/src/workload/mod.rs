@@ -5,6 +5,7 @@ pub mod broadcast;
 pub mod counter;
 pub mod echo;
 pub mod g_set;
+pub mod kafka;
 pub mod keys;
 pub mod topology;
 pub mod txn_rw;
@@ -27,12 +28,14 @@ pub struct OpSpec {
     pub value: Value,
     /// Whether the op is marked `:final? true`.
     pub is_final: bool,
+    /// Jepsen's `:seek-to-beginning?` flag of a kafka `assign` (not recorded in the history).
+    pub seek_to_beginning: bool,
 }
 
 impl OpSpec {
     /// A main-phase op.
     pub fn new(f: &str, value: Value) -> Self {
-        OpSpec { f: f.to_owned(), value, is_final: false }
+        OpSpec { f: f.to_owned(), value, is_final: false, seek_to_beginning: false }
     }
 }
 
@@ -87,9 +90,9 @@ pub trait TestWorkload: Send {
         0
     }
 
-    /// Sees every completion, for generators that adapt to the history.
-    fn observe(&mut self, op: &OpSpec, completion: &Completion) {
-        let _ = (op, completion);
+    /// Sees every completion (of worker `worker`), for generators that adapt to the history.
+    fn observe(&mut self, worker: usize, op: &OpSpec, completion: &Completion) {
+        let _ = (worker, op, completion);
     }
 
     /// A fresh client (one per `c` id).
@@ -117,7 +120,8 @@ pub fn one_final_read(done: usize, marked: bool) -> Option<OpSpec> {
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 
 /// Every workload name `glomer test` can run.
-pub const NAMES: &[&str] = &["echo", "unique-ids", "broadcast", "g-set", "g-counter", "pn-counter", "txn-rw-register"];
+pub const NAMES: &[&str] =
+    &["echo", "unique-ids", "broadcast", "g-set", "g-counter", "pn-counter", "kafka", "txn-rw-register"];
 
 /// The workload `config.workload` names, configured from `config`; `Err` with the reason when
 /// the name or its options are not accepted.
@@ -129,6 +133,7 @@ pub fn build(config: &TestConfig) -> Result<Box<dyn TestWorkload>, String> {
         "g-set" => Ok(Box::new(g_set::GSet::default())),
         "g-counter" => Ok(Box::new(counter::Counter::new(false))),
         "pn-counter" => Ok(Box::new(counter::Counter::new(true))),
+        "kafka" => Ok(Box::new(kafka::Kafka::new(config))),
         "txn-rw-register" => Ok(Box::new(txn_rw::TxnRw::new(config))),
         other => Err(format!("unknown workload {other:?}; glomer test runs: {}", NAMES.join(", "))),
     }

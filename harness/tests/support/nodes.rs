@@ -30,6 +30,8 @@ pub fn build(name: &str) -> Option<BoxedWorkload> {
         "counter-double" => Box::new(CounterNode { double: true, counts: BTreeMap::new() }),
         "echo-unknown-dest" => Box::new(UnknownDest),
         "echo-src" => Box::new(EchoSrc),
+        "kafka" => Box::new(KafkaNode { lossy: false, logs: BTreeMap::new(), committed: BTreeMap::new() }),
+        "kafka-lossy" => Box::new(KafkaNode { lossy: true, logs: BTreeMap::new(), committed: BTreeMap::new() }),
         "txn" => Box::new(TxnNode { sees_own_writes: true, state: BTreeMap::new() }),
         "txn-no-own-writes" => Box::new(TxnNode { sees_own_writes: false, state: BTreeMap::new() }),
         "echo-extra-field" => Box::new(ExtraField),
@@ -245,6 +247,67 @@ impl Workload for TxnNode {
             }
         }
         ctx.reply(&msg, Body::new("txn_ok").with("txn", done));
+        Ok(())
+    }
+}
+
+/// A single-node log per key; `lossy` never returns the message at every fifth offset to a
+/// poll, so acknowledged sends are lost to readers.
+#[derive(Debug)]
+pub struct KafkaNode {
+    lossy: bool,
+    logs: BTreeMap<String, Vec<Value>>,
+    committed: BTreeMap<String, Value>,
+}
+
+impl Workload for KafkaNode {
+    fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
+        let field = |name: &str| msg.body.get(name).cloned().unwrap_or(Value::Null);
+        let reply = match msg.body.kind.as_str() {
+            "send" => {
+                let log = self.logs.entry(field("key").as_str().unwrap_or_default().to_owned()).or_default();
+                let offset = log.len();
+                log.push(field("msg"));
+                Body::new("send_ok").with("offset", offset)
+            }
+            "poll" => {
+                let offsets = field("offsets").as_object().cloned().unwrap_or_default();
+                let msgs: serde_json::Map<String, Value> = offsets
+                    .iter()
+                    .map(|(k, from)| {
+                        let from = from.as_u64().unwrap_or(0) as usize;
+                        let log = self.logs.get(k).map(Vec::as_slice).unwrap_or_default();
+                        let hidden = |o: usize| self.lossy && (o + 1).is_multiple_of(5);
+                        let pairs: Vec<Value> = log
+                            .iter()
+                            .enumerate()
+                            .skip(from)
+                            .filter(|(o, _)| !hidden(*o))
+                            .map(|(o, m)| json!([o, m]))
+                            .collect();
+                        (k.clone(), Value::from(pairs))
+                    })
+                    .collect();
+                Body::new("poll_ok").with("msgs", msgs)
+            }
+            "commit_offsets" => {
+                for (k, o) in field("offsets").as_object().cloned().unwrap_or_default() {
+                    self.committed.insert(k, o);
+                }
+                Body::new("commit_offsets_ok")
+            }
+            "list_committed_offsets" => {
+                let keys = field("keys").as_array().cloned().unwrap_or_default();
+                let offsets: serde_json::Map<String, Value> = keys
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter_map(|k| self.committed.get(k).map(|o| (k.to_owned(), o.clone())))
+                    .collect();
+                Body::new("list_committed_offsets_ok").with("offsets", offsets)
+            }
+            other => return Err(Error::not_supported(other)),
+        };
+        ctx.reply(&msg, reply);
         Ok(())
     }
 }
