@@ -3,17 +3,51 @@
 //!
 //! A workload holds one [`Gossip<L>`], changes the state only through [`Gossip::mutate`], reads
 //! it with [`Gossip::state`], and forwards three things to it: `init` ([`Gossip::on_init`]),
-//! peer messages of type [`GOSSIP_TYPE`] ([`Gossip::on_gossip`]) and its own timers
+//! peer messages of type [`GOSSIP_TYPE`] ([`is_gossip`], [`Gossip::on_gossip`]) and its own timers
 //! ([`Gossip::on_timer`]). Everything else (when to send, acks, retransmission after a
 //! partition, batching) is the engine's, configured by [`GossipConfig`], which the shared
 //! [`GossipFlags`] build from the node's command line.
 //!
-//! ```
-//! use glomer_adapters::gossip::{Gossip, GossipConfig, Preset};
-//! use glomer_crdt::GSet;
+//! A grow-only counter node, whole (its flags would `#[command(flatten)]` a [`GossipFlags`] and
+//! pass `flags.gossip.config()` to [`Gossip::new`]):
 //!
-//! let mut set: Gossip<GSet<u64>> = Gossip::new(GossipConfig::preset(Preset::Balanced));
-//! assert!(set.state().is_empty());
+//! ```
+//! use glomer_adapters::gossip::{self, Gossip, GossipConfig};
+//! use glomer_adapters::{Body, Context, Error, Message, Node, Workload};
+//! use glomer_crdt::GCounter;
+//!
+//! struct Counter {
+//!     total: Gossip<GCounter>,
+//! }
+//!
+//! impl Workload for Counter {
+//!     fn on_init(&mut self, ctx: &mut Context) {
+//!         self.total.on_init(ctx);
+//!     }
+//!
+//!     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
+//!         if gossip::is_gossip(&msg) {
+//!             self.total.on_gossip(ctx, msg);
+//!             return Ok(());
+//!         }
+//!         let me = self.total.replica_id();
+//!         let delta = msg.body.get("delta").and_then(|d| d.as_u64()).unwrap_or(0);
+//!         self.total.mutate(ctx, |counter| counter.increment(me, delta));
+//!         ctx.reply(&msg, Body::new("add_ok"));
+//!         Ok(())
+//!     }
+//!
+//!     fn on_timer(&mut self, ctx: &mut Context, token: u64) {
+//!         self.total.on_timer(ctx, token);
+//!     }
+//! }
+//!
+//! let mut node = Node::new(Counter { total: Gossip::new(GossipConfig::default()) });
+//! node.handle_line(r#"{"src":"c0","dest":"n0","body":{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0","n1"]}}"#, 0);
+//! node.handle_line(r#"{"src":"c1","dest":"n0","body":{"type":"add","msg_id":1,"delta":5}}"#, 1);
+//! let sent = node.take_outbox();
+//! assert!(sent.iter().any(|m| m.dest == "n1" && gossip::is_gossip(m)), "the delta went to n1 at once");
+//! assert_eq!(node.workload().total.state().value(), 5);
 //! ```
 //!
 //! # Wire format and identities
@@ -216,6 +250,11 @@ impl GossipFlags {
     }
 }
 
+/// Whether `msg` is a peer message for [`Gossip::on_gossip`].
+pub fn is_gossip(msg: &Message) -> bool {
+    msg.body.kind == GOSSIP_TYPE
+}
+
 /// One node's replica of an `L`, kept in sync with its neighbours through the engine.
 #[derive(Debug)]
 pub struct Gossip<L: Lattice> {
@@ -229,7 +268,8 @@ pub struct Gossip<L: Lattice> {
 impl<L: Lattice + Serialize + DeserializeOwned> Gossip<L> {
     /// A replica at bottom, not yet connected (that happens in [`Gossip::on_init`]).
     pub fn new(config: GossipConfig) -> Self {
-        let engine = Engine::new(ReplicaId(0), [], config.sync_config(0, false));
+        // A placeholder identity until `on_init` names the node: no replica has this index.
+        let engine = Engine::new(ReplicaId(u32::MAX), [], config.sync_config(0, false));
         Self { config, engine, node_ids: Vec::new(), armed_ms: None }
     }
 
@@ -277,17 +317,23 @@ impl<L: Lattice + Serialize + DeserializeOwned> Gossip<L> {
         self.connect(ctx, me, symmetric);
     }
 
-    /// Runs a delta-mutator (`f` changes the state and returns its delta and a result) and
-    /// sends or schedules what the neighbours now lack.
-    pub fn mutate<R>(&mut self, ctx: &mut Context, f: impl FnOnce(&mut L) -> (L, R)) -> R {
+    /// Runs a delta-mutator (`f` changes the state and returns its delta) and sends or
+    /// schedules what the neighbours now lack.
+    pub fn mutate(&mut self, ctx: &mut Context, f: impl FnOnce(&mut L) -> L) {
+        self.mutate_with(ctx, |state| (f(state), ()));
+    }
+
+    /// Like [`Gossip::mutate`] for a mutator that also returns a result, e.g. an offset.
+    pub fn mutate_with<R>(&mut self, ctx: &mut Context, f: impl FnOnce(&mut L) -> (L, R)) -> R {
         let result = self.engine.mutate_with(f);
         self.pump(ctx);
         result
     }
 
-    /// Whether `msg` is a peer message for [`Gossip::on_gossip`].
-    pub fn is_gossip(msg: &Message) -> bool {
-        msg.body.kind == GOSSIP_TYPE
+    /// This node's replica id (its index in `node_ids`), once [`Gossip::on_init`] ran: what
+    /// per-replica types such as `GCounter` need.
+    pub fn replica_id(&self) -> ReplicaId {
+        self.engine.id()
     }
 
     /// Handles a peer's gossip message: joins what is new, records acks, answers as the ack
@@ -321,17 +367,22 @@ impl<L: Lattice + Serialize + DeserializeOwned> Gossip<L> {
         true
     }
 
-    /// (Re)builds the engine for replica `me` with its neighbours in the graph `lists` (every
-    /// node's neighbour list), keeping the state: the engine's batch interval depends on the
-    /// neighbour count and relaying on whether the graph is complete.
+    /// Gives the engine its neighbours in the graph `lists` (every node's neighbour list) and
+    /// the settings they call for: the batch interval depends on the neighbour count, relaying
+    /// on whether the graph is complete. State and acknowledgements are kept, so peers that
+    /// talked to this node before it learnt its topology lose nothing.
     fn connect(&mut self, ctx: &mut Context, me: usize, lists: Vec<Vec<usize>>) {
         let nodes = self.node_ids.len();
         let complete = nodes > 1 && lists.len() == nodes && lists.iter().all(|list| list.len() + 1 == nodes);
         let neighbours = lists.into_iter().nth(me).unwrap_or_default();
         let config = self.config.sync_config(neighbours.len(), complete);
-        let state = self.engine.state().clone();
-        let neighbours = neighbours.into_iter().map(replica);
-        self.engine = Engine::with_state(replica(me), neighbours, state, config);
+        if self.engine.id() != replica(me) {
+            // Only at `init`, before any peer message reached the engine (the node holds them
+            // until `init` is handled).
+            self.engine = Engine::with_state(replica(me), [], self.engine.state().clone(), config.clone());
+        }
+        self.engine.set_config(config);
+        self.engine.set_neighbours(neighbours.into_iter().map(replica));
         self.pump(ctx);
     }
 

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use glomer_adapters::flags::FromFlags;
-use glomer_adapters::gossip::{Gossip, GossipFlags};
-use glomer_adapters::workloads::broadcast::Broadcast;
+use glomer_adapters::flags::{self, FromFlags};
+use glomer_adapters::gossip::{self, Gossip, GossipFlags};
+use glomer_adapters::workloads::broadcast::{Broadcast, BroadcastFlags};
 use glomer_adapters::{Body, Context, Error, Message, Node, Workload};
 use glomer_crdt::{GCounter, ReplicaId};
 use serde_json::{json, Value};
@@ -79,7 +79,7 @@ impl<W: Workload + FromFlags> Cluster<W> {
         for msg in self.nodes[i].take_outbox() {
             match self.ids.iter().position(|id| *id == msg.dest) {
                 Some(dest) => {
-                    assert_ne!(msg.body.get("sync"), None, "a peer message without a payload: {msg:?}");
+                    assert_not_empty(&msg);
                     self.peer_messages += 1;
                     self.last_peer_message_ms = self.now_ms;
                     self.sent += 1;
@@ -125,6 +125,15 @@ impl<W: Workload + FromFlags> Cluster<W> {
             .flat_map(|a| (0..n).map(move |b| (a, b)))
             .filter(|(a, b)| side.contains(a) != side.contains(b))
             .collect();
+    }
+}
+
+/// Every peer message carries a sync message, and a data message carries something.
+fn assert_not_empty(msg: &Message) {
+    let sync = msg.body.get("sync").unwrap_or_else(|| panic!("a peer message without a payload: {msg:?}"));
+    if let Some(delta) = sync.get("Delta").and_then(|d| d.get("delta")) {
+        assert_ne!(delta, &json!([]), "an empty data message: {msg:?}");
+        assert_ne!(delta, &json!({}), "an empty data message: {msg:?}");
     }
 }
 
@@ -221,6 +230,26 @@ fn maelstrom_topology_is_used_only_when_asked_for() {
 }
 
 #[test]
+fn a_node_that_learns_the_maelstrom_topology_late_loses_nothing_and_ends_quiet() {
+    let line = json!({"type": "topology", "msg_id": 1, "topology": {"n0": ["n1"], "n1": ["n0", "n2"], "n2": ["n1"]}});
+    let mut cluster: Cluster<Broadcast> = Cluster::new(3, &["--topology", "maelstrom"], 100);
+    cluster.client(0, line.clone());
+    cluster.client(1, line.clone());
+    cluster.broadcast(0, json!("early"));
+    // Long enough for n2's ack of "early" to reach n1.
+    cluster.run_until(3_000);
+    assert_eq!(cluster.read(2), vec![json!("early")], "n1 relays to n2 before n2 knows its neighbours");
+    cluster.client(2, line);
+    cluster.broadcast(2, json!("late"));
+    cluster.broadcast(0, json!("after"));
+    cluster.run_until(20_000);
+    let sent_before = cluster.peer_messages;
+    cluster.run_until(80_000);
+    assert_eq!(cluster.peer_messages, sent_before, "acks must settle: no endless retransmission");
+    assert_eq!(sorted(cluster.read(2)), sorted(vec![json!("after"), json!("early"), json!("late")]));
+}
+
+#[test]
 fn the_latency_preset_costs_about_one_message_per_peer_per_broadcast() {
     let mut cluster: Cluster<Broadcast> = Cluster::new(5, &["--preset", "latency"], 100);
     for i in 0..100u64 {
@@ -233,16 +262,37 @@ fn the_latency_preset_costs_about_one_message_per_peer_per_broadcast() {
     assert!((4.0..4.5).contains(&per_broadcast), "{per_broadcast} messages per broadcast");
 }
 
+#[test]
+fn immediate_acks_cost_one_ack_per_data_message() {
+    let mut cluster: Cluster<Broadcast> = Cluster::new(3, &["--preset", "latency", "--acks", "immediate"], 100);
+    for i in 0..30u64 {
+        cluster.broadcast((i % 3) as usize, json!(i));
+        cluster.run_until(cluster.now_ms + 50);
+    }
+    cluster.run_until(cluster.now_ms + 10_000);
+    // 30 broadcasts to 2 peers each, and as many acks.
+    assert_eq!(cluster.peer_messages, 120);
+    assert_eq!(cluster.read(2).len(), 30);
+}
+
+#[test]
+fn help_documents_every_flag_and_preset() {
+    let help = flags::parse::<BroadcastFlags>(&["--help".to_string()]).unwrap_err().0;
+    let words = ["--preset", "--topology", "--flush", "--interval-ms", "--acks", "--ack-delay-ms", "--retransmit-ms"];
+    for word in words.iter().chain(&["latency", "balanced", "frugal", "maelstrom", "tree:K", "random:K", "piggyback"]) {
+        assert!(help.contains(word), "--help does not mention {word}:\n{help}");
+    }
+}
+
 /// A grow-only counter over the same gossip layer: `add {delta}` and `read`.
 struct Counter {
     gossip: Gossip<GCounter>,
-    me: ReplicaId,
 }
 
 impl FromFlags for Counter {
     type Flags = CounterFlags;
     fn from_flags(flags: CounterFlags) -> Self {
-        Self { gossip: Gossip::new(flags.gossip.config()), me: ReplicaId(0) }
+        Self { gossip: Gossip::new(flags.gossip.config()) }
     }
 }
 
@@ -254,20 +304,19 @@ struct CounterFlags {
 
 impl Workload for Counter {
     fn on_init(&mut self, ctx: &mut Context) {
-        self.me = ReplicaId(ctx.node_ids().iter().position(|id| id == ctx.node_id()).unwrap_or(0) as u32);
         self.gossip.on_init(ctx);
     }
 
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        if Gossip::<GCounter>::is_gossip(&msg) {
+        if gossip::is_gossip(&msg) {
             self.gossip.on_gossip(ctx, msg);
             return Ok(());
         }
-        let me = self.me;
+        let me = self.gossip.replica_id();
         match msg.body.kind.as_str() {
             "add" => {
                 let delta = msg.body.get("delta").and_then(Value::as_u64).unwrap_or(0);
-                self.gossip.mutate(ctx, |counter| (counter.increment(me, delta), ()));
+                self.gossip.mutate(ctx, |counter| counter.increment(me, delta));
                 ctx.reply(&msg, Body::new("add_ok"));
             }
             _ => ctx.reply(&msg, Body::new("read_ok").with("value", self.gossip.state().value())),

@@ -311,6 +311,16 @@ impl<L: Lattice + Serialize> Engine<L> {
         out
     }
 
+    /// Replaces the tunables at run time, e.g. when a new neighbour set calls for another batch
+    /// interval. State, buffer, acknowledgements and timers are kept; a smaller buffer bound
+    /// evicts the oldest groups at once.
+    pub fn set_config(&mut self, config: SyncConfig) {
+        self.config = config;
+        self.config.max_buffered_groups = self.config.max_buffered_groups.max(1);
+        self.evict_beyond_bound();
+        self.check_invariants();
+    }
+
     /// Replaces the neighbour set at run time. Kept neighbours keep their progress; a new one
     /// starts from nothing acked, so it gets the buffer's groups or, when the buffer no longer
     /// reaches back to the first group, the full state.
@@ -402,6 +412,12 @@ impl<L: Lattice + Serialize> Engine<L> {
                 self.stats.groups_buffered += 1;
             }
         }
+        self.evict_beyond_bound();
+    }
+
+    /// Drops the oldest groups beyond `max_buffered_groups`; neighbours that lacked them will
+    /// get the full state.
+    fn evict_beyond_bound(&mut self) {
         while self.buffer.len() > self.config.max_buffered_groups {
             self.buffer.pop_front();
             self.stats.groups_evicted += 1;

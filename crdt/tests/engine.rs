@@ -355,3 +355,37 @@ fn without_relay_received_deltas_are_joined_but_not_forwarded() {
     assert_eq!(c.state(), &set(&[1]));
     assert_eq!(b.buffered_groups(), 0);
 }
+
+/// Messages one engine returned, tagged with their sender as `exchange` returns them.
+fn tagged(from: ReplicaId, out: Vec<Outgoing<Set>>) -> Vec<(ReplicaId, Outgoing<Set>)> {
+    out.into_iter().map(|message| (from, message)).collect()
+}
+
+#[test]
+fn a_new_config_keeps_state_and_acknowledgements_and_takes_effect_at_once() {
+    let mut a = engine(A, &[B], eager());
+    let mut b = engine(B, &[A], eager());
+    a.mutate(|s| s.insert(1));
+    exchange(&mut [&mut a, &mut b], 0);
+    assert_eq!(a.acked_by(B), Some(1));
+    a.set_config(SyncConfig { batch_interval_ms: 1_000, ..eager() });
+    assert_eq!(a.acked_by(B), Some(1), "progress survives a new config");
+    assert_eq!(a.state(), &set(&[1]));
+    a.mutate(|s| s.insert(2));
+    assert_eq!(a.next_deadline_ms(), Some(1_000), "the new batch interval counts from the last send");
+    assert!(a.tick(999).is_empty());
+    assert_eq!(data_to(&tagged(A, a.tick(1_000)), B), vec![(set(&[2]), false)]);
+}
+
+#[test]
+fn a_smaller_buffer_bound_evicts_at_once_and_falls_back_to_full_state() {
+    let mut a = engine(A, &[B], eager());
+    for i in 0..5 {
+        a.mutate(|s| s.insert(i));
+        a.tick(u64::from(i));
+    }
+    assert_eq!(a.buffered_groups(), 5, "nothing acked yet");
+    a.set_config(SyncConfig { max_buffered_groups: 2, retransmit_after_ms: 0, ..eager() });
+    assert_eq!(a.buffered_groups(), 2);
+    assert_eq!(data_to(&tagged(A, a.tick(100)), B), vec![(set(&[0, 1, 2, 3, 4]), true)]);
+}

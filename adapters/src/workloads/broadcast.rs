@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::flags::FromFlags;
-use crate::gossip::{Gossip, GossipFlags, JsonElement};
+use crate::gossip::{self, Gossip, GossipFlags, JsonElement};
 use crate::protocol::{Body, Error, Message};
 use crate::request::{self, Request};
 use crate::workload::{Context, Workload};
@@ -88,13 +88,13 @@ impl Workload for Broadcast {
     }
 
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        if Gossip::<GSet<JsonElement>>::is_gossip(&msg) {
+        if gossip::is_gossip(&msg) {
             self.set.on_gossip(ctx, msg);
             return Ok(());
         }
         match request::parse(&msg)? {
             BroadcastRequest::Broadcast { message } => {
-                self.set.mutate(ctx, |set| (set.insert(JsonElement(message)), ()));
+                self.set.mutate(ctx, |set| set.insert(JsonElement(message)));
                 ctx.reply(&msg, Body::new("broadcast_ok"));
             }
             BroadcastRequest::Read => {
