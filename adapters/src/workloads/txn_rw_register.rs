@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::flags::FromFlags;
-use crate::gossip::{Flush, Gossip, GossipFlags, JsonElement, Preset};
+use crate::gossip::{self, Flush, Gossip, GossipFlags, JsonElement, Preset};
 use crate::protocol::{Body, Error, Message};
 use crate::request::{self, Request};
 use crate::workload::{Context, Workload};
@@ -122,7 +122,7 @@ impl TxnRwRegister {
         if !writes.is_empty() {
             let ts = self.clock.now(ctx.now_ms());
             let writes = writes.into_iter().map(|(k, v)| (k, Some(v)));
-            self.registers.mutate(ctx, |map| (map.apply_all(writes, ts), ()));
+            self.registers.mutate(ctx, |map| map.apply_all(writes, ts));
         }
         Ok(done)
     }
@@ -130,14 +130,13 @@ impl TxnRwRegister {
 
 impl Workload for TxnRwRegister {
     fn on_init(&mut self, ctx: &mut Context) {
-        let me = ctx.node_ids().iter().position(|id| id == ctx.node_id()).unwrap_or(0);
-        // The engine names replicas by their index in node_ids too (crate::gossip).
-        self.clock = Hlc::new(ReplicaId(u32::try_from(me).unwrap_or(u32::MAX)));
         self.registers.on_init(ctx);
+        // Timestamps carry the engine's replica id, so two nodes never draw the same one.
+        self.clock = Hlc::new(self.registers.replica_id());
     }
 
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        if Gossip::<Registers>::is_gossip(&msg) {
+        if gossip::is_gossip(&msg) {
             self.registers.on_gossip(ctx, msg);
             return Ok(());
         }
