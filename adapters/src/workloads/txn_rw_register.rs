@@ -86,6 +86,8 @@ impl FromFlags for TxnRwRegister {
         if flags.gossip.flush.is_none() && flags.gossip.preset != Preset::Latency {
             config.flush = Flush::Interval;
         }
+        // A relay must pass a transaction's delta on whole (docs/txn.md, "Consistency").
+        config.remove_redundancy = false;
         Self { registers: Gossip::new(config), clock: Hlc::new(ReplicaId(0)) }
     }
 }
@@ -266,5 +268,37 @@ mod tests {
         }
         // 100 ms batches: about ten messages for a thousand transactions.
         assert!((5..=15).contains(&peer_messages), "{peer_messages} messages");
+    }
+
+    /// Handles `msgs` at `to` at `now_ms`; returns what `to` sends in response or on its timers.
+    fn deliver(to: &mut Node<TxnRwRegister>, msgs: Wire, now_ms: u64) -> Wire {
+        for msg in msgs {
+            to.handle_message(msg, now_ms);
+        }
+        to.tick(now_ms);
+        to.take_outbox()
+    }
+
+    fn addressed_to(wire: &mut Wire, dest: &str) -> Wire {
+        wire.drain(..).filter(|m| m.dest == dest).collect()
+    }
+
+    #[test]
+    fn a_relay_never_splits_a_transaction_even_when_an_earlier_message_was_lost() {
+        // A star around n0. U (on n2, whose clock is ahead) writes key 2; T (on n1, behind)
+        // writes keys 1 and 2, so n0 already holds a newer key 2 when T arrives.
+        let (mut nodes, wire) = (cluster(4), &mut Wire::new());
+        txn(&mut nodes[2], wire, 10_000, json!([["w", 2, "u"]]));
+        let to_hub = addressed_to(wire, "n0");
+        deliver(&mut nodes[0], to_hub, 10_000); // the hub's relay of U is lost
+        txn(&mut nodes[1], wire, 5, json!([["w", 1, "t"], ["w", 2, "t"]]));
+        let to_hub = addressed_to(wire, "n0");
+        let mut relayed = deliver(&mut nodes[0], to_hub, 10_200);
+        let to_n3 = addressed_to(&mut relayed, "n3");
+        assert!(!to_n3.is_empty(), "the hub relayed nothing");
+        deliver(&mut nodes[3], to_n3, 10_200);
+        let read = txn(&mut nodes[3], wire, 10_200, json!([["r", 1, null], ["r", 2, null]]));
+        // Seeing T's key 1 with a key 2 older than T's would be a fractured read.
+        assert_ne!(read.get("txn"), Some(&json!([["r", 1, "t"], ["r", 2, null]])));
     }
 }
