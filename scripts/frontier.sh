@@ -12,6 +12,7 @@
 #   scripts/frontier.sh presets    # only the three presets (about 2 minutes)
 #   scripts/frontier.sh plot       # redraw the plot and table from the existing TSV
 #   scripts/frontier.sh sim-seeds  # 3d with partitions, 20 seeds per preset, sim executor
+#   scripts/frontier.sh glomers    # Glomers 3a, 3b, 3c with every preset, process executor
 #
 # Needs: cargo, python3 (standard library only).
 set -euo pipefail
@@ -90,6 +91,27 @@ sim_seeds() {
     done
 }
 
+# Glomers 3a, 3b and 3c, full length, with every preset (process executor, release build).
+glomers() {
+    local name flags
+    for preset in latency balanced frugal; do
+        for name in 3a 3b 3c; do
+            case "$name" in
+                3a) flags="--node-count 1 --time-limit 20 --rate 10" ;;
+                3b) flags="--node-count 5 --time-limit 20 --rate 10" ;;
+                3c) flags="--node-count 5 --time-limit 20 --rate 10 --nemesis partition" ;;
+            esac
+            # shellcheck disable=SC2086
+            if "$CARGO_TARGET_DIR/release/glomer" test -w broadcast $flags --seed "$SEED" \
+                --out "$STORE/glomers-$name-$preset" -- --preset "$preset" >/dev/null 2>&1; then
+                echo "valid:     glomer test -w broadcast $flags --seed $SEED -- --preset $preset"
+            else
+                echo "NOT VALID: glomer test -w broadcast $flags --seed $SEED -- --preset $preset"
+            fi
+        done
+    done
+}
+
 plot() {
     python3 - "$TSV" "$SVG" <<'EOF'
 import math, sys
@@ -145,6 +167,10 @@ EOF
 
 case "${1:-all}" in
     plot) plot ;;
+    glomers)
+        cargo build -q --release -p glomer-harness -p glomer-nodes
+        glomers
+        ;;
     sim-seeds)
         cargo build -q --release -p glomer-harness -p glomer-nodes
         sim_seeds
@@ -159,5 +185,5 @@ case "${1:-all}" in
         fi
         plot
         ;;
-    *) echo "usage: $0 [all|presets|plot|sim-seeds]" >&2; exit 2 ;;
+    *) echo "usage: $0 [all|presets|plot|sim-seeds|glomers]" >&2; exit 2 ;;
 esac

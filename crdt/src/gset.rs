@@ -76,12 +76,7 @@ impl<T: Ord + Clone> FromIterator<T> for GSet<T> {
 
 impl<T: Ord + Clone> Lattice for GSet<T> {
     fn join(&mut self, other: &Self) {
-        // Appending a cloned set is faster than inserting one by one when `other` is large.
-        if self.elements.is_empty() {
-            self.elements = other.elements.clone();
-        } else {
-            self.elements.extend(other.elements.iter().cloned());
-        }
+        crate::sorted_join::join_sets(&mut self.elements, &other.elements);
     }
 
     fn leq(&self, other: &Self) -> bool {

@@ -82,6 +82,7 @@ mod pncounter;
 mod product;
 mod replica;
 pub mod sim;
+mod sorted_join;
 mod topology;
 
 pub use engine::{

@@ -1,5 +1,6 @@
 //! Last-writer-wins map.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -49,13 +50,13 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
 
     /// Sets `key` to `value` at `ts`; returns the delta (bottom when a newer write exists).
     pub fn insert(&mut self, key: K, value: V, ts: Timestamp) -> Self {
-        self.apply_all([(key, Some(value))], ts)
+        self.write(key, Some(value), ts)
     }
 
     /// Removes `key` at `ts` by writing a tombstone; returns the delta (bottom when a newer
     /// write exists).
     pub fn remove(&mut self, key: K, ts: Timestamp) -> Self {
-        self.apply_all([(key, None)], ts)
+        self.write(key, None, ts)
     }
 
     /// Applies a transaction's writes (`None` removes), all at the one timestamp `ts`; returns
@@ -66,9 +67,25 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
         let last_writes: BTreeMap<K, Option<V>> = writes.into_iter().collect();
         let mut delta = Self::new();
         for (key, value) in last_writes {
-            if wins(&ts, &value, self.entries.get(&key)) {
-                delta.entries.insert(key.clone(), (ts, value.clone()));
-                self.entries.insert(key, (ts, value));
+            delta.join(&self.write(key, value, ts));
+        }
+        delta
+    }
+
+    /// One write, with a single lookup: a single `insert` or `remove` is the hot path of
+    /// every LWW workload, and going through `apply_all` would build a map of one write first.
+    fn write(&mut self, key: K, value: Option<V>, ts: Timestamp) -> Self {
+        let mut delta = Self::new();
+        match self.entries.entry(key) {
+            Entry::Vacant(entry) => {
+                delta.entries.insert(entry.key().clone(), (ts, value.clone()));
+                entry.insert((ts, value));
+            }
+            Entry::Occupied(mut entry) => {
+                if wins(&ts, &value, Some(entry.get())) {
+                    delta.entries.insert(entry.key().clone(), (ts, value.clone()));
+                    *entry.get_mut() = (ts, value);
+                }
             }
         }
         delta
@@ -102,22 +119,11 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
 
 impl<K: Ord + Clone, V: Ord + Clone> Lattice for LwwMap<K, V> {
     fn join(&mut self, other: &Self) {
-        if self.entries.is_empty() {
-            self.entries.clone_from(&other.entries);
-            return;
-        }
-        for (key, (ts, value)) in &other.entries {
-            match self.entries.get_mut(key) {
-                Some(mine) => {
-                    if wins(ts, value, Some(mine)) {
-                        *mine = (*ts, value.clone());
-                    }
-                }
-                None => {
-                    self.entries.insert(key.clone(), (*ts, value.clone()));
-                }
+        crate::sorted_join::join_maps(&mut self.entries, &other.entries, |mine, (ts, value)| {
+            if wins(ts, value, Some(mine)) {
+                *mine = (*ts, value.clone());
             }
-        }
+        });
     }
 
     fn leq(&self, other: &Self) -> bool {

@@ -87,18 +87,7 @@ impl<K: Ord + Clone> MaxMap<K> {
 
 impl<K: Ord + Clone> Lattice for MaxMap<K> {
     fn join(&mut self, other: &Self) {
-        if self.entries.is_empty() {
-            self.entries.clone_from(&other.entries);
-            return;
-        }
-        for (key, &value) in &other.entries {
-            match self.entries.get_mut(key) {
-                Some(mine) => *mine = (*mine).max(value),
-                None => {
-                    self.entries.insert(key.clone(), value);
-                }
-            }
-        }
+        crate::sorted_join::join_maps(&mut self.entries, &other.entries, |mine, &theirs| *mine = (*mine).max(theirs));
     }
 
     fn leq(&self, other: &Self) -> bool {
