@@ -141,6 +141,11 @@ pub struct GossipConfig {
     pub retransmit_ms: u64,
     /// Seed of `random:K` topologies (every node must use the same one).
     pub topology_seed: u64,
+    /// Whether a relay buffers only the part of a received delta that is new to it (smaller
+    /// messages), rather than the whole delta. A lattice whose deltas must arrive whole, such
+    /// as a transaction's writes to several keys of an LWW map, needs `false`: a delta split
+    /// by a relay reaches a node whose copy of the other part was lost in a partition.
+    pub remove_redundancy: bool,
 }
 
 impl GossipConfig {
@@ -161,6 +166,7 @@ impl GossipConfig {
             ack_delay_ms,
             retransmit_ms: ack_delay_ms + 1_000,
             topology_seed: 0,
+            remove_redundancy: true,
         }
     }
 
@@ -180,6 +186,7 @@ impl GossipConfig {
             ack_delay_ms: self.ack_delay_ms,
             // In a complete graph every node sends its own deltas to everyone.
             relay: !complete,
+            remove_redundancy: self.remove_redundancy,
             ..SyncConfig::default()
         }
     }

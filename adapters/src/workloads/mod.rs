@@ -7,6 +7,7 @@
 pub mod broadcast;
 pub mod echo;
 pub mod kafka;
+pub mod txn_rw_register;
 pub mod unique_ids;
 
 use crate::flags::FromFlags;
@@ -16,7 +17,7 @@ use crate::Workload;
 pub type BoxedWorkload = Box<dyn Workload + Send>;
 
 /// Every workload name [`build`] knows, in Maelstrom's spelling.
-pub const NAMES: &[&str] = &["broadcast", "echo", "kafka", "unique-ids"];
+pub const NAMES: &[&str] = &["broadcast", "echo", "kafka", "txn-rw-register", "unique-ids"];
 
 /// The workload named as Maelstrom names it (`"echo"`, `"broadcast"`, …), configured from the
 /// node's command-line arguments (unknown ones are reported and ignored); `None` for a name
@@ -27,6 +28,7 @@ pub fn build(name: &str, args: &[String]) -> Option<BoxedWorkload> {
         "broadcast" => Some(boxed::<broadcast::Broadcast>(args)),
         "echo" => Some(boxed::<echo::Echo>(args)),
         "kafka" => Some(boxed::<kafka::Kafka>(args)),
+        "txn-rw-register" => Some(boxed::<txn_rw_register::TxnRwRegister>(args)),
         "unique-ids" => Some(boxed::<unique_ids::UniqueIds>(args)),
         _ => None,
     }
