@@ -5,8 +5,12 @@
 //! [`crate::Workload`] and [`FromFlags`].
 
 pub mod broadcast;
+pub mod counter;
 pub mod echo;
+pub mod g_counter;
+pub mod g_set;
 pub mod kafka;
+pub mod pn_counter;
 pub mod txn_rw_register;
 pub mod unique_ids;
 
@@ -17,7 +21,8 @@ use crate::Workload;
 pub type BoxedWorkload = Box<dyn Workload + Send>;
 
 /// Every workload name [`build`] knows, in Maelstrom's spelling.
-pub const NAMES: &[&str] = &["broadcast", "echo", "kafka", "txn-rw-register", "unique-ids"];
+pub const NAMES: &[&str] =
+    &["broadcast", "echo", "g-counter", "g-set", "kafka", "pn-counter", "txn-rw-register", "unique-ids"];
 
 /// The workload named as Maelstrom names it (`"echo"`, `"broadcast"`, …), configured from the
 /// node's command-line arguments (unknown ones are reported and ignored); `None` for a name
@@ -27,7 +32,10 @@ pub fn build(name: &str, args: &[String]) -> Option<BoxedWorkload> {
     match name {
         "broadcast" => Some(boxed::<broadcast::Broadcast>(args)),
         "echo" => Some(boxed::<echo::Echo>(args)),
+        "g-counter" => Some(boxed::<g_counter::GCounter>(args)),
+        "g-set" => Some(boxed::<g_set::GSetNode>(args)),
         "kafka" => Some(boxed::<kafka::Kafka>(args)),
+        "pn-counter" => Some(boxed::<pn_counter::PnCounter>(args)),
         "txn-rw-register" => Some(boxed::<txn_rw_register::TxnRwRegister>(args)),
         "unique-ids" => Some(boxed::<unique_ids::UniqueIds>(args)),
         _ => None,

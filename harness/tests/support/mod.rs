@@ -25,3 +25,26 @@ pub fn run_sim(config: &TestConfig, behaviour: &'static str) -> Report {
     let mut exec = SimExecutor::new(move || nodes::build(behaviour).expect("checked"));
     run_with(config, workload, &mut exec).unwrap_or_else(|e| panic!("seed {}: run failed: {e}", config.seed))
 }
+
+/// `target/<profile>/<name>` (a `glomer-*` node binary), rebuilt once per test binary so it
+/// matches the sources even when only `cargo test` was run.
+pub fn node_bin(name: &str) -> std::path::PathBuf {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static BUILT: OnceLock<Mutex<HashMap<String, std::path::PathBuf>>> = OnceLock::new();
+    let mut built = BUILT.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    built
+        .entry(name.to_owned())
+        .or_insert_with(|| {
+            let glomer = std::path::PathBuf::from(env!("CARGO_BIN_EXE_glomer"));
+            let dir = glomer.parent().expect("target directory").to_path_buf();
+            let mut build = std::process::Command::new(env!("CARGO"));
+            build.args(["build", "-p", "glomer-nodes", "--bin", name]);
+            if dir.ends_with("release") {
+                build.arg("--release");
+            }
+            assert!(build.status().is_ok_and(|s| s.success()), "building {name} failed");
+            dir.join(name)
+        })
+        .clone()
+}
