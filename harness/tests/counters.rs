@@ -59,6 +59,17 @@ fn challenge_4_is_valid_for_20_seeds_at_most_one_servers_msg_per_op() {
 }
 
 #[test]
+fn challenge_4_in_seq_kv_mode_is_valid_for_20_seeds() {
+    for seed in 0..SEEDS {
+        let mut config = challenge_4(seed);
+        config.node_args = vec!["--store".into(), "seq-kv".into()];
+        let report = run_valid(&config);
+        let availability = &report.analysis.results["availability"]["ok-fraction"];
+        assert!(availability.as_f64().is_some_and(|f| f > 0.99), "seed {seed}: {availability}");
+    }
+}
+
+#[test]
 fn pn_counter_with_latency_and_partitions_is_valid_for_20_seeds() {
     for seed in 0..SEEDS {
         run_valid(&five_nodes("pn-counter", seed));
@@ -75,7 +86,7 @@ fn g_set_with_latency_and_partitions_is_valid_for_20_seeds() {
 }
 
 /// A short process run of `glomer-<workload>` with partitions every second or so.
-fn short_process_run(workload: &str, nodes: usize) {
+fn short_process_run(workload: &str, nodes: usize, node_args: &[&str]) {
     let mut config = five_nodes(workload, 7);
     config.node_ids = (0..nodes).map(|i| format!("n{i}")).collect();
     config.concurrency = nodes;
@@ -83,20 +94,22 @@ fn short_process_run(workload: &str, nodes: usize) {
     config.nemesis_interval_s = 1.0;
     config.executor = ExecutorKind::Process;
     config.bin = support::node_bin(&format!("glomer-{workload}"));
+    config.node_args = node_args.iter().map(|a| a.to_string()).collect();
     run_valid(&config);
 }
 
 #[test]
 fn g_counter_binary_passes_a_short_process_run_with_partitions() {
-    short_process_run("g-counter", 3);
+    short_process_run("g-counter", 3, &[]);
+    short_process_run("g-counter", 3, &["--store", "seq-kv"]);
 }
 
 #[test]
 fn pn_counter_binary_passes_a_short_process_run_with_partitions() {
-    short_process_run("pn-counter", 5);
+    short_process_run("pn-counter", 5, &[]);
 }
 
 #[test]
 fn g_set_binary_passes_a_short_process_run_with_partitions() {
-    short_process_run("g-set", 5);
+    short_process_run("g-set", 5, &[]);
 }

@@ -1,32 +1,99 @@
-//! `g-counter` (spec section 4.5, Glomers challenge 4): non-negative adds on a replicated
-//! [`glomer_crdt::PNCounter`]; see [`super::counter`]. A negative delta gets error 12.
+//! `g-counter` (spec section 4.5, Glomers challenge 4): non-negative adds, in one of two
+//! stores chosen by `--store`:
+//!
+//! - `crdt` (default): a [`glomer_crdt::PNCounter`] replicated by delta gossip; see
+//!   [`super::counter`]. No Maelstrom service, reads answered locally.
+//! - `seq-kv`: stateless nodes keeping the count in Maelstrom's seq-kv, as the challenge page
+//!   asks; see [`super::seq_kv_counter`].
+//!
+//! A negative delta gets error 12 in both.
 
-use super::counter::{counter_workload, Counter};
+use super::counter::{Counter, CounterRequest};
+use super::seq_kv_counter::SeqKvCounter;
 use crate::flags::FromFlags;
 use crate::gossip::GossipFlags;
+use crate::protocol::{Error, Message};
+use crate::request;
+use crate::workload::{CallId, Context, RpcError, Workload};
 
-/// Flags of `glomer-g-counter`: the shared gossip flags.
+/// Where the count lives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Store {
+    /// A PN-Counter CRDT in every node, replicated by delta gossip.
+    #[default]
+    Crdt,
+    /// Maelstrom's seq-kv service; the nodes keep nothing.
+    SeqKv,
+}
+
+/// Flags of `glomer-g-counter`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Parser)]
-#[command(
-    name = "glomer-g-counter",
-    about = "Maelstrom g-counter node: a grow-only counter replicated by delta gossip"
-)]
+#[command(name = "glomer-g-counter", about = "Maelstrom g-counter node: a grow-only counter, as a CRDT or in seq-kv")]
 pub struct GCounterFlags {
-    /// How the counter is replicated.
+    /// Where the count lives.
+    #[arg(long, value_enum, default_value_t = Store::Crdt)]
+    pub store: Store,
+    /// How the counter is replicated (`--store crdt`).
     #[command(flatten)]
     pub gossip: GossipFlags,
 }
 
 /// The g-counter workload.
 #[derive(Debug)]
-pub struct GCounter(pub Counter);
+pub enum GCounter {
+    /// `--store crdt`.
+    Crdt(Box<Counter>),
+    /// `--store seq-kv`.
+    SeqKv(SeqKvCounter),
+}
 
 impl FromFlags for GCounter {
     type Flags = GCounterFlags;
 
     fn from_flags(flags: GCounterFlags) -> Self {
-        Self(Counter::new(flags.gossip.config(), true))
+        match flags.store {
+            Store::Crdt => GCounter::Crdt(Box::new(Counter::new(flags.gossip.config(), true))),
+            Store::SeqKv => GCounter::SeqKv(SeqKvCounter::default()),
+        }
     }
 }
 
-counter_workload!(GCounter);
+impl Workload for GCounter {
+    fn on_init(&mut self, ctx: &mut Context) {
+        if let GCounter::Crdt(counter) = self {
+            counter.on_init(ctx);
+        }
+    }
+
+    fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
+        let store = match self {
+            GCounter::Crdt(counter) => return counter.on_message(ctx, msg),
+            GCounter::SeqKv(store) => store,
+        };
+        match request::parse(&msg)? {
+            CounterRequest::Add { delta } if delta < 0 => {
+                Err(Error::malformed(format!("g-counter only grows; delta {delta} is negative")))
+            }
+            CounterRequest::Add { delta } => {
+                store.add(ctx, msg, delta);
+                Ok(())
+            }
+            CounterRequest::Read => {
+                store.read(ctx, msg);
+                Ok(())
+            }
+        }
+    }
+
+    fn on_reply(&mut self, ctx: &mut Context, call: CallId, reply: Result<Message, RpcError>) {
+        if let GCounter::SeqKv(store) = self {
+            store.on_reply(ctx, call, reply);
+        }
+    }
+
+    fn on_timer(&mut self, ctx: &mut Context, token: u64) {
+        if let GCounter::Crdt(counter) = self {
+            counter.on_timer(ctx, token);
+        }
+    }
+}

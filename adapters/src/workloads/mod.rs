@@ -11,6 +11,7 @@ pub mod g_counter;
 pub mod g_set;
 pub mod kafka;
 pub mod pn_counter;
+pub mod seq_kv_counter;
 pub mod txn_rw_register;
 pub mod unique_ids;
 
