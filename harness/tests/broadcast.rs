@@ -5,9 +5,7 @@
 //! docs/broadcast.md; a few short process runs check the real binary end to end. The
 //! full-length process runs are `scripts/frontier.sh`.
 
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
+mod support;
 
 use glomer_harness::config::{ExecutorKind, TestConfig};
 use glomer_harness::history::Validity;
@@ -18,25 +16,6 @@ const PRESETS: [&str; 3] = ["latency", "balanced", "frugal"];
 
 /// Seeds of the partitioned 3d runs under the sim executor.
 const PARTITION_SEEDS: u64 = 20;
-
-/// `target/<profile>/glomer-broadcast`, rebuilt once per test run so it matches the sources.
-fn broadcast_bin() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let glomer = PathBuf::from(env!("CARGO_BIN_EXE_glomer"));
-            let dir = glomer.parent().expect("target directory");
-            let mut build = Command::new(env!("CARGO"));
-            build.args(["build", "-p", "glomer-nodes", "--bin", "glomer-broadcast"]);
-            if dir.ends_with("release") {
-                build.arg("--release");
-            }
-            let status = build.status();
-            assert!(status.is_ok_and(|s| s.success()), "building glomer-broadcast failed");
-            dir.join("glomer-broadcast")
-        })
-        .clone()
-}
 
 /// Glomers 3a-3c: `--time-limit 20 --rate 10` on `node_count` nodes.
 fn challenge_3abc(node_count: usize, partition: bool, preset: &str, seed: u64) -> TestConfig {
@@ -61,7 +40,7 @@ fn challenge_3de(partition: bool, preset: &str, seed: u64) -> TestConfig {
 
 fn process(mut config: TestConfig, time_limit_s: f64) -> TestConfig {
     config.executor = ExecutorKind::Process;
-    config.bin = broadcast_bin();
+    config.bin = support::node_bin("glomer-broadcast");
     config.time_limit_s = time_limit_s;
     config
 }

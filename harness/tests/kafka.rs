@@ -4,10 +4,9 @@
 //!
 //! Full-length runs and their figures are in docs/kafka.md, with their commands.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
 
 use glomer_adapters::workloads::BoxedWorkload;
 use glomer_adapters::{Body, Context, Error, Message, Workload};
@@ -99,31 +98,12 @@ fn glomer_kafka_sends_under_one_server_message_per_op_on_two_nodes() {
     assert!(per_op < 1.0, "servers msgs-per-op {per_op}");
 }
 
-/// `target/<profile>/glomer-kafka`, rebuilt once per test run so it matches the sources.
-fn kafka_bin() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let glomer = PathBuf::from(env!("CARGO_BIN_EXE_glomer"));
-            let dir = glomer.parent().expect("target directory");
-            let mut build = Command::new(env!("CARGO"));
-            build.args(["build", "-p", "glomer-nodes", "--bin", "glomer-kafka"]);
-            if dir.ends_with("release") {
-                build.arg("--release");
-            }
-            let status = build.status();
-            assert!(status.is_ok_and(|s| s.success()), "building glomer-kafka failed");
-            dir.join("glomer-kafka")
-        })
-        .clone()
-}
-
 #[test]
 fn the_glomer_kafka_binary_passes_a_short_5c_as_processes() {
     let mut config = short_5(2, 11);
     config.time_limit_s = 3.0;
     config.executor = ExecutorKind::Process;
-    config.bin = kafka_bin();
+    config.bin = support::node_bin("glomer-kafka");
     let report = run(&config).expect("runs");
     assert_valid(&report, "process run");
     assert_available_but_for_crashes(&report, "process run");

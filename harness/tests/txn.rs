@@ -2,10 +2,9 @@
 //! (section 9) under the sim executor, 5 nodes with latency and partitions for 20 seeds, and
 //! short process runs of the real binary. Full-length process figures are in docs/txn.md.
 
+mod support;
+
 use std::collections::HashMap;
-use std::path::PathBuf;
-use std::process::Command;
-use std::sync::OnceLock;
 
 use glomer_harness::checker::availability::Availability;
 use glomer_harness::config::{ExecutorKind, TestConfig};
@@ -19,25 +18,6 @@ const MSGS_PER_OP_MAX: f64 = 0.2;
 
 /// Seeds of the partitioned 5-node runs under the sim executor.
 const PARTITION_SEEDS: u64 = 20;
-
-/// `target/<profile>/glomer-txn-rw-register`, rebuilt once per test run so it matches the sources.
-fn txn_bin() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let glomer = PathBuf::from(env!("CARGO_BIN_EXE_glomer"));
-            let dir = glomer.parent().expect("target directory");
-            let mut build = Command::new(env!("CARGO"));
-            build.args(["build", "-p", "glomer-nodes", "--bin", "glomer-txn-rw-register"]);
-            if dir.ends_with("release") {
-                build.arg("--release");
-            }
-            let status = build.status();
-            assert!(status.is_ok_and(|s| s.success()), "building glomer-txn-rw-register failed");
-            dir.join("glomer-txn-rw-register")
-        })
-        .clone()
-}
 
 /// Glomers 6a-6c: `--node-count n --concurrency 2n --time-limit 20 --rate 1000
 /// --consistency-models model --availability total`, with or without `--nemesis partition`.
@@ -189,7 +169,7 @@ fn sim_5_nodes_show_lost_updates_but_no_read_skew() {
 
 fn process(mut config: TestConfig, time_limit_s: f64) -> TestConfig {
     config.executor = ExecutorKind::Process;
-    config.bin = txn_bin();
+    config.bin = support::node_bin("glomer-txn-rw-register");
     config.time_limit_s = time_limit_s;
     config
 }
