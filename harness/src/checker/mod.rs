@@ -23,6 +23,7 @@ pub mod echo;
 mod elle;
 pub mod exceptions;
 pub mod kafka;
+pub mod linearizable;
 pub mod quantile;
 pub mod set_full;
 pub mod stats;

@@ -7,6 +7,7 @@ pub mod echo;
 pub mod g_set;
 pub mod kafka;
 pub mod keys;
+pub mod lin_kv;
 pub mod topology;
 pub mod txn_rw;
 pub mod unique_ids;
@@ -121,7 +122,7 @@ pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 
 /// Every workload name `glomer test` can run.
 pub const NAMES: &[&str] =
-    &["echo", "unique-ids", "broadcast", "g-set", "g-counter", "pn-counter", "kafka", "txn-rw-register"];
+    &["echo", "unique-ids", "broadcast", "g-set", "g-counter", "pn-counter", "kafka", "txn-rw-register", "lin-kv"];
 
 /// The workload `config.workload` names, configured from `config`; `Err` with the reason when
 /// the name or its options are not accepted.
@@ -135,6 +136,7 @@ pub fn build(config: &TestConfig) -> Result<Box<dyn TestWorkload>, String> {
         "pn-counter" => Ok(Box::new(counter::Counter::new(true))),
         "kafka" => Ok(Box::new(kafka::Kafka::new(config))),
         "txn-rw-register" => Ok(Box::new(txn_rw::TxnRw::new(config))),
+        "lin-kv" => Ok(Box::new(lin_kv::LinKv::new(config)?)),
         other => Err(format!("unknown workload {other:?}; glomer test runs: {}", NAMES.join(", "))),
     }
 }

@@ -1,0 +1,82 @@
+//! lin-kv end to end: correct nodes (a single-copy store, a proxy to the runner's lin-kv
+//! service) are judged linearizable, with and without partitions, and each deliberately
+//! faulty node (stale reads, lost writes, a cas that ignores `from`) is caught with a failing
+//! window drawn into the store.
+
+mod support;
+
+use glomer_harness::config::{ExecutorKind, TestConfig};
+use glomer_harness::history::{OpType, Validity};
+use glomer_harness::run::{run, write_store, Report};
+use support::{run_sim, short_config};
+
+/// 5 s at 40 ops/s on `nodes` nodes with 2N workers, optionally partitioned every second.
+fn config(nodes: usize, partition: bool) -> TestConfig {
+    let mut config = short_config("lin-kv", nodes);
+    config.concurrency = 2 * nodes;
+    config.rate = 40.0;
+    config.nemesis_partition = partition;
+    config.nemesis_interval_s = 1.0;
+    config
+}
+
+fn ok_count(report: &Report) -> usize {
+    report.history.iter().filter(|op| op.kind == OpType::Ok).count()
+}
+
+#[test]
+fn a_single_node_store_is_linearizable_with_and_without_partitions() {
+    for partition in [false, true] {
+        let report = run_sim(&config(1, partition), "lin-kv");
+        assert!(ok_count(&report) > 100, "partition {partition}: too few ops");
+        assert_eq!(report.valid(), Validity::True, "partition {partition}: {}", report.analysis.results["workload"]);
+    }
+}
+
+#[test]
+fn a_proxy_to_the_lin_kv_service_is_linearizable_with_and_without_partitions() {
+    for partition in [false, true] {
+        let report = run_sim(&config(3, partition), "lin-kv-proxy");
+        let cas_ok = report.history.iter().filter(|op| op.kind == OpType::Ok && op.f == "cas").count();
+        assert!(cas_ok > 5, "partition {partition}: the service never let a cas through");
+        assert_eq!(report.valid(), Validity::True, "partition {partition}: {}", report.analysis.results["workload"]);
+    }
+}
+
+#[test]
+fn stale_reads_lost_writes_and_a_cas_that_ignores_from_are_each_caught() {
+    for behaviour in ["lin-kv-stale-reads", "lin-kv-lost-writes", "lin-kv-cas-ignores-from"] {
+        let report = run_sim(&config(1, false), behaviour);
+        let workload = &report.analysis.results["workload"];
+        assert_eq!(report.valid(), Validity::False, "{behaviour}: {workload}");
+        let failed = workload["failures"][0].to_string();
+        let window = &workload["results"][&failed]["linearizable"]["window"];
+        assert!(window.as_array().is_some_and(|w| !w.is_empty()), "{behaviour}: no window in {workload}");
+        let dir = std::env::temp_dir().join("glomer-harness-tests").join(behaviour);
+        write_store(&dir, &report).expect("store written");
+        let svg = std::fs::read_to_string(dir.join("independent").join(&failed).join("linear.svg")).expect("svg");
+        assert!(svg.starts_with("<svg") && svg.contains("not linearizable"), "{behaviour}");
+    }
+}
+
+#[test]
+fn a_concurrency_that_is_not_a_multiple_of_twice_the_nodes_is_refused() {
+    let mut config = config(2, false);
+    config.concurrency = 2;
+    assert!(glomer_harness::workload::build(&config).is_err());
+}
+
+#[test]
+fn process_nodes_are_judged_as_in_the_sim() {
+    for (behaviour, expected) in [("lin-kv-proxy", Validity::True), ("lin-kv-cas-ignores-from", Validity::False)] {
+        let mut config = config(2, false);
+        config.executor = ExecutorKind::Process;
+        config.bin = support::test_node();
+        config.node_args = vec![behaviour.to_owned()];
+        config.time_limit_s = 2.0;
+        config.out = std::env::temp_dir().join("glomer-harness-tests").join(format!("process-{behaviour}"));
+        let report = run(&config).expect("run");
+        assert!(ok_count(&report) > 20, "{behaviour}: too few ops");
+        assert_eq!(report.valid(), expected, "{behaviour}: {}", report.analysis.results["workload"]);
+    }
+}
