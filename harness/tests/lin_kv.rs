@@ -5,9 +5,9 @@
 
 mod support;
 
-use glomer_harness::config::{ExecutorKind, TestConfig};
+use glomer_harness::config::TestConfig;
 use glomer_harness::history::{OpType, Validity};
-use glomer_harness::run::{run, write_store, Report};
+use glomer_harness::run::{write_store, Report};
 use support::{run_sim, short_config};
 
 /// 5 s at 40 ops/s on `nodes` nodes with 2N workers, optionally partitioned every second.
@@ -69,13 +69,7 @@ fn a_concurrency_that_is_not_a_multiple_of_twice_the_nodes_is_refused() {
 #[test]
 fn process_nodes_are_judged_as_in_the_sim() {
     for (behaviour, expected) in [("lin-kv-proxy", Validity::True), ("lin-kv-cas-ignores-from", Validity::False)] {
-        let mut config = config(2, false);
-        config.executor = ExecutorKind::Process;
-        config.bin = support::test_node();
-        config.node_args = vec![behaviour.to_owned()];
-        config.time_limit_s = 2.0;
-        config.out = std::env::temp_dir().join("glomer-harness-tests").join(format!("process-{behaviour}"));
-        let report = run(&config).expect("run");
+        let report = support::run_process(&config(2, false), behaviour);
         assert!(ok_count(&report) > 20, "{behaviour}: too few ops");
         assert_eq!(report.valid(), expected, "{behaviour}: {}", report.analysis.results["workload"]);
     }

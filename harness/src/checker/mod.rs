@@ -24,6 +24,7 @@ mod elle;
 pub mod exceptions;
 pub mod kafka;
 pub mod linearizable;
+pub mod list_append;
 pub mod quantile;
 pub mod set_full;
 pub mod stats;
@@ -178,6 +179,19 @@ pub(crate) mod test_support {
         }
         pub fn info(&mut self, p: u64, f: &str, v: Value) -> &mut Op {
             self.push(OpType::Info, p, f, v)
+        }
+        /// A transaction by `p` completed `kind`: invoked with `out`'s reads unfilled; the
+        /// completion carries `out` when `:ok`, else the invocation's value.
+        pub fn txn(&mut self, p: u64, kind: OpType, out: Value) -> &mut Op {
+            let unfilled: Vec<Value> = out
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| if m[0] == "r" { serde_json::json!(["r", m[1], null]) } else { m })
+                .collect();
+            let completion = if kind == OpType::Ok { out } else { Value::Array(unfilled.clone()) };
+            self.call(p, "txn", Value::Array(unfilled), kind, completion)
         }
         /// An invocation immediately followed by its completion.
         pub fn call(&mut self, p: u64, f: &str, inv: Value, kind: OpType, out: Value) -> &mut Op {

@@ -8,6 +8,7 @@ pub mod g_set;
 pub mod kafka;
 pub mod keys;
 pub mod lin_kv;
+pub mod list_append;
 pub mod topology;
 pub mod txn_rw;
 pub mod unique_ids;
@@ -121,8 +122,18 @@ pub fn one_final_read(done: usize, marked: bool) -> Option<OpSpec> {
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 
 /// Every workload name `glomer test` can run.
-pub const NAMES: &[&str] =
-    &["echo", "unique-ids", "broadcast", "g-set", "g-counter", "pn-counter", "kafka", "txn-rw-register", "lin-kv"];
+pub const NAMES: &[&str] = &[
+    "echo",
+    "unique-ids",
+    "broadcast",
+    "g-set",
+    "g-counter",
+    "pn-counter",
+    "kafka",
+    "txn-rw-register",
+    "lin-kv",
+    "txn-list-append",
+];
 
 /// The workload `config.workload` names, configured from `config`; `Err` with the reason when
 /// the name or its options are not accepted.
@@ -137,6 +148,7 @@ pub fn build(config: &TestConfig) -> Result<Box<dyn TestWorkload>, String> {
         "kafka" => Ok(Box::new(kafka::Kafka::new(config))),
         "txn-rw-register" => Ok(Box::new(txn_rw::TxnRw::new(config))),
         "lin-kv" => Ok(Box::new(lin_kv::LinKv::new(config)?)),
+        "txn-list-append" => Ok(Box::new(list_append::ListAppend::new(config))),
         other => Err(format!("unknown workload {other:?}; glomer test runs: {}", NAMES.join(", "))),
     }
 }

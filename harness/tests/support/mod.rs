@@ -49,6 +49,18 @@ pub fn node_bin(name: &str) -> std::path::PathBuf {
         .clone()
 }
 
+/// Runs `config` under the process executor with `test_node BEHAVIOUR` as every node, for 2 s,
+/// its store under the system's temporary directory.
+pub fn run_process(config: &TestConfig, behaviour: &str) -> Report {
+    let mut config = config.clone();
+    config.executor = glomer_harness::config::ExecutorKind::Process;
+    config.bin = test_node();
+    config.node_args = vec![behaviour.to_owned()];
+    config.time_limit_s = 2.0;
+    config.out = std::env::temp_dir().join("glomer-harness-tests").join(format!("process-{behaviour}"));
+    glomer_harness::run::run(&config).unwrap_or_else(|e| panic!("{behaviour}: run failed: {e}"))
+}
+
 /// `target/<profile>/examples/test_node`, rebuilt once per test binary so it matches the
 /// sources (`cargo test --test …` does not build examples by itself).
 pub fn test_node() -> std::path::PathBuf {

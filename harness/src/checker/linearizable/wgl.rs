@@ -58,11 +58,14 @@ pub(crate) struct KeyOp {
     pub returned: Option<usize>,
 }
 
-/// Memory the memo table of one key may use before the search gives up with `:unknown`.
-/// Each entry holds a bit per op, so a 10^4-op key costs 1.25 KiB an entry; 256 MiB is about
-/// 200 000 configurations of such a key, far more than a history of a few concurrent
-/// processes needs, and small enough for several keys checked in parallel on a laptop.
+/// Memory the memo table of one key may use before the search gives up with `:unknown`. An
+/// entry costs about 64 bytes on histories of a few concurrent processes (see [`Config`]), so
+/// this is some four million configurations: far more than such a history needs (docs/checkers.md
+/// has the figures), and small enough for several keys checked in parallel on a laptop.
 pub(crate) const MEMO_BYTES_MAX: usize = 256 << 20;
+
+/// Bytes a hash-set slot costs beyond the entry itself (control byte, load factor), roughly.
+const MEMO_SLOT_OVERHEAD_BYTES: usize = 16;
 
 /// The verdict of the search for one key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,24 +84,64 @@ pub(crate) enum Verdict {
     GaveUp,
 }
 
-/// A configuration: linearized ops (as a bit set) and the register value. Hashed by a Zobrist
-/// hash of the bit set, kept up to date as bits flip, so a lookup does not rehash the set.
+/// A memoised configuration: the linearized ops and the register value. The set is stored
+/// compactly: every op below word `low` is linearized, none above the stored words is, so an
+/// entry holds only the words around the frontier of the history, not a bit per op. Hashed by
+/// a Zobrist hash of the set, kept up to date as bits flip, so a lookup does not rehash it.
 #[derive(Clone, Eq)]
 struct Config {
     zobrist: u64,
     state: Value,
-    bits: Box<[u64]>,
+    low: u32,
+    words: Box<[u64]>,
 }
 
 impl PartialEq for Config {
     fn eq(&self, other: &Self) -> bool {
-        self.zobrist == other.zobrist && self.state == other.state && self.bits == other.bits
+        (self.zobrist, self.state, self.low) == (other.zobrist, other.state, other.low) && self.words == other.words
     }
 }
 
 impl Hash for Config {
     fn hash<H: Hasher>(&self, h: &mut H) {
         h.write_u64(self.zobrist ^ u64::from(self.state).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    }
+}
+
+/// The linearized ops of the branch being explored: every word below `low` is full, every
+/// word above `top` empty.
+struct Linearized {
+    bits: Vec<u64>,
+    low: usize,
+    top: usize,
+    zobrist: u64,
+}
+
+impl Linearized {
+    fn new(ops: usize) -> Self {
+        Linearized { bits: vec![0; ops.div_ceil(64).max(1)], low: 0, top: 0, zobrist: 0 }
+    }
+
+    fn flip(&mut self, op: usize, key: u64) {
+        let word = op / 64;
+        self.bits[word] ^= 1 << (op % 64);
+        self.zobrist ^= key;
+        if self.bits[word] & (1 << (op % 64)) != 0 {
+            self.top = self.top.max(word);
+            while self.bits.get(self.low) == Some(&u64::MAX) {
+                self.low += 1;
+            }
+        } else {
+            self.low = self.low.min(word);
+            while self.top > 0 && self.bits[self.top] == 0 {
+                self.top -= 1;
+            }
+        }
+    }
+
+    fn config(&self, state: Value) -> Config {
+        let words = self.bits.get(self.low..=self.top).unwrap_or_default().into();
+        Config { zobrist: self.zobrist, state, low: self.low as u32, words }
     }
 }
 
@@ -178,14 +221,14 @@ impl Events {
 /// Searches for a linearization of `ops`, starting from a `null` register.
 pub(crate) fn search(ops: &[KeyOp]) -> Verdict {
     let mut events = Events::new(ops);
-    let words = ops.len().div_ceil(64).max(1);
-    let entries_max = MEMO_BYTES_MAX / (words * 8 + std::mem::size_of::<Config>());
     // Fixed seed: the Zobrist keys only spread the hash; any values would do.
     let mut rng = ChaCha8Rng::seed_from_u64(0x6c69_6e2d_6b76);
     let zobrist_keys: Vec<u64> = (0..ops.len()).map(|_| rng.gen()).collect();
     let ok_total = ops.iter().filter(|o| o.returned.is_some()).count();
-    let mut config = Config { zobrist: 0, state: NULL, bits: vec![0; words].into_boxed_slice() };
+    let mut linearized = Linearized::new(ops.len());
+    let mut state = NULL;
     let mut memo: HashSet<Config> = HashSet::new();
+    let mut memo_bytes = 0;
     let mut stack: Vec<(usize, Value)> = Vec::new();
     let mut ok_done = 0;
     let mut furthest: Option<(usize, usize)> = None; // (event, op)
@@ -194,23 +237,23 @@ pub(crate) fn search(ops: &[KeyOp]) -> Verdict {
     while ok_done < ok_total {
         let op = events.op[entry];
         if entry != HEAD && events.is_call[entry] {
-            if let Some(after) = ops[op].call.step(config.state) {
-                let before = config.state;
-                flip(&mut config, op, zobrist_keys[op]);
-                config.state = after;
+            if let Some(after) = ops[op].call.step(state) {
+                linearized.flip(op, zobrist_keys[op]);
+                let config = linearized.config(after);
                 if !memo.contains(&config) {
-                    if memo.len() >= entries_max {
+                    memo_bytes += std::mem::size_of::<Config>() + config.words.len() * 8 + MEMO_SLOT_OVERHEAD_BYTES;
+                    if memo_bytes > MEMO_BYTES_MAX {
                         return Verdict::GaveUp;
                     }
-                    memo.insert(config.clone());
-                    stack.push((entry, before));
+                    memo.insert(config);
+                    stack.push((entry, state));
+                    state = after;
                     events.lift(entry);
                     ok_done += usize::from(ops[op].returned.is_some());
                     entry = events.next[HEAD];
                     continue;
                 }
-                flip(&mut config, op, zobrist_keys[op]);
-                config.state = before;
+                linearized.flip(op, zobrist_keys[op]);
             }
             entry = events.next[entry];
             continue;
@@ -219,30 +262,25 @@ pub(crate) fn search(ops: &[KeyOp]) -> Verdict {
         if entry != HEAD {
             match furthest {
                 Some((e, _)) if e > entry => {}
-                Some((e, _)) if e == entry => states_there.push(config.state),
+                Some((e, _)) if e == entry => states_there.push(state),
                 _ => {
                     furthest = Some((entry, op));
-                    states_there = vec![config.state];
+                    states_there = vec![state];
                 }
             }
         }
-        let Some((call, state)) = stack.pop() else {
+        let Some((call, before)) = stack.pop() else {
             states_there.sort_unstable();
             states_there.dedup();
             let op = furthest.map_or(0, |(_, op)| op);
             return Verdict::Violation { op, states: states_there };
         };
         let op = events.op[call];
-        flip(&mut config, op, zobrist_keys[op]);
-        config.state = state;
+        linearized.flip(op, zobrist_keys[op]);
+        state = before;
         events.unlift(call);
         ok_done -= usize::from(ops[op].returned.is_some());
         entry = events.next[call];
     }
     Verdict::Linearizable
-}
-
-fn flip(config: &mut Config, op: usize, key: u64) {
-    config.bits[op / 64] ^= 1 << (op % 64);
-    config.zobrist ^= key;
 }
