@@ -15,15 +15,18 @@
 //! `{"valid?", "results": {key: {"valid?", "linearizable": {...}}}, "failures": [keys]}`. A
 //! key that is not linearizable reports the op the search could not get past (`op`), the
 //! register values possible just before it (`values`), the last op to complete before it
-//! (`previous-ok`), and `window`: the history records from `previous-ok`'s invocation to the
-//! op's completion, drawn by [`svg`] into `independent/<key>/linear.svg` of the store.
+//! (`previous-ok`), and `window`: the history records of the smallest failing window that ends
+//! at the op's completion ([`window`]), drawn by [`svg`] into `independent/<key>/linear.svg`
+//! of the store.
 //!
 //! # Layout
 //! - [`wgl`]: the search for one key.
+//! - [`window`]: the smallest failing window.
 //! - [`svg`]: the picture of a failing window.
 
 mod svg;
 mod wgl;
+mod window;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -47,7 +50,7 @@ struct KeyHistory {
 /// Checks every key of a lin-kv history; see the module doc for the result's shape.
 pub fn check(history: &[Op]) -> Checked {
     let keys = split(history);
-    let verdicts = in_parallel(&keys, |k| wgl::search(&k.ops));
+    let verdicts = in_parallel(&keys, |k| wgl::search(&k.ops, wgl::NULL));
     let mut results = Map::new();
     let mut failures = Vec::new();
     let mut valid = Validity::True;
@@ -151,8 +154,8 @@ fn describe(history: &[Op], k: &KeyHistory, verdict: &Verdict) -> (Validity, Val
                 .filter_map(|o| o.returned.map(|r| (r, o.invoked)))
                 .filter(|(r, _)| *r < failing.invoked)
                 .max();
-            let start = previous.map_or(failing.invoked, |(_, inv)| inv);
-            let window = window(history, k, start, end);
+            let start = window::smallest_start(&k.ops, *op, k.values.len() as u32);
+            let window = window_records(history, k, start, end);
             let values: Vec<&Value> = states.iter().map(|&s| &k.values[s as usize]).collect();
             let result = json!({
                 "valid?": false,
@@ -167,16 +170,13 @@ fn describe(history: &[Op], k: &KeyHistory, verdict: &Verdict) -> (Validity, Val
     }
 }
 
-/// The history records of the key's ops that overlap positions `start..=end`, in order.
-fn window(history: &[Op], k: &KeyHistory, start: usize, end: usize) -> Vec<Value> {
+/// The history records of the window from `start` to `end`: each op's invocation, and its
+/// completion when that falls inside the window.
+fn window_records(history: &[Op], k: &KeyHistory, start: usize, end: usize) -> Vec<Value> {
     let mut positions: Vec<usize> = Vec::new();
-    for o in &k.ops {
-        let overlaps = o.invoked <= end && o.returned.is_none_or(|r| r >= start);
-        let recent = o.returned.is_some() || o.invoked >= start;
-        if overlaps && recent {
-            positions.push(o.invoked);
-            positions.extend(o.returned);
-        }
+    for (i, _) in window::ops_in(&k.ops, start, end) {
+        positions.push(k.ops[i].invoked);
+        positions.extend(k.ops[i].returned.filter(|&r| r <= end));
     }
     positions.sort_unstable();
     positions.into_iter().map(|p| op_json(&history[p])).collect()

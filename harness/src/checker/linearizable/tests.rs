@@ -185,3 +185,21 @@ fn speed() {
         }
     }
 }
+
+#[test]
+fn the_window_is_the_smallest_that_still_fails_on_its_own() {
+    let mut h = Hist::default();
+    for v in 0..50 {
+        h.call(v % 3, "write", json!([0, v % 5]), Ok, json!([0, v % 5]));
+        h.call(3, "read", json!([0, null]), Ok, json!([0, v % 5]));
+    }
+    // An :info write long ago may still land at any moment, so it belongs in the window.
+    h.call(9, "write", json!([0, 7]), Info, json!([0, 7]));
+    h.call(0, "write", json!([0, 1]), Ok, json!([0, 1]));
+    h.call(1, "cas", json!([0, [1, 2]]), Ok, json!([0, [1, 2]]));
+    h.call(3, "read", json!([0, null]), Ok, json!([0, 1]));
+    let c = check(&h.ops);
+    let lin = &c.result["results"]["0"]["linearizable"];
+    let indices: Vec<u64> = lin["window"].as_array().unwrap().iter().map(|r| r["index"].as_u64().unwrap()).collect();
+    assert_eq!(indices, vec![200, 204, 205, 206, 207], "{lin}");
+}

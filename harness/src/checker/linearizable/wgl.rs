@@ -218,15 +218,15 @@ impl Events {
     }
 }
 
-/// Searches for a linearization of `ops`, starting from a `null` register.
-pub(crate) fn search(ops: &[KeyOp]) -> Verdict {
+/// Searches for a linearization of `ops`, starting from a register holding `initial`.
+pub(crate) fn search(ops: &[KeyOp], initial: Value) -> Verdict {
     let mut events = Events::new(ops);
     // Fixed seed: the Zobrist keys only spread the hash; any values would do.
     let mut rng = ChaCha8Rng::seed_from_u64(0x6c69_6e2d_6b76);
     let zobrist_keys: Vec<u64> = (0..ops.len()).map(|_| rng.gen()).collect();
     let ok_total = ops.iter().filter(|o| o.returned.is_some()).count();
     let mut linearized = Linearized::new(ops.len());
-    let mut state = NULL;
+    let mut state = initial;
     let mut memo: HashSet<Config> = HashSet::new();
     let mut memo_bytes = 0;
     let mut stack: Vec<(usize, Value)> = Vec::new();
