@@ -7,8 +7,9 @@
 //! # Layout
 //! - Common sections (spec 8.1, 8.2): [`stats`], [`exceptions`], [`availability`].
 //! - Workloads (spec 4): [`echo`], [`unique_ids`], [`set_full`] (broadcast and g-set),
-//!   [`counter`] (g-counter and pn-counter), [`kafka`], [`txn_rw`] (txn-rw-register, on the
-//!   dependency graph and cycle search of the private `elle` module).
+//!   [`counter`] (g-counter and pn-counter), [`kafka`], [`linearizable`] (lin-kv),
+//!   [`txn_rw`] (txn-rw-register) and [`list_append`] (txn-list-append), the last two on the
+//!   dependency graph and cycle search of the private `elle` module.
 //! - [`quantile`]: Maelstrom's no-interpolation quantile.
 
 use std::cmp::Ordering;

@@ -170,8 +170,13 @@ fn describe(history: &[Op], k: &KeyHistory, verdict: &Verdict) -> (Validity, Val
     }
 }
 
+/// Records of a failing window shown in the results and the picture. Windows are nearly always
+/// a handful of ops; one that falls back to a whole long prefix is cut to its last records,
+/// those around the failing op, rather than copying the history into the results.
+const WINDOW_RECORDS_MAX: usize = 512;
+
 /// The history records of the window from `start` to `end`: each op's invocation, and its
-/// completion when that falls inside the window.
+/// completion when that falls inside the window (the last [`WINDOW_RECORDS_MAX`] of them).
 fn window_records(history: &[Op], k: &KeyHistory, start: usize, end: usize) -> Vec<Value> {
     let mut positions: Vec<usize> = Vec::new();
     for (i, _) in window::ops_in(&k.ops, start, end) {
@@ -179,7 +184,8 @@ fn window_records(history: &[Op], k: &KeyHistory, start: usize, end: usize) -> V
         positions.extend(k.ops[i].returned.filter(|&r| r <= end));
     }
     positions.sort_unstable();
-    positions.into_iter().map(|p| op_json(&history[p])).collect()
+    let cut = positions.len().saturating_sub(WINDOW_RECORDS_MAX);
+    positions[cut..].iter().map(|&p| op_json(&history[p])).collect()
 }
 
 #[cfg(test)]
