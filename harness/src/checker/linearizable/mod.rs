@@ -16,13 +16,13 @@
 //! key that is not linearizable reports the op the search could not get past (`op`), the
 //! register values possible just before it (`values`), the last op to complete before it
 //! (`previous-ok`), and `window`: the history records of the smallest failing window that ends
-//! at the op's completion ([`window`]), drawn by [`svg`] into `independent/<key>/linear.svg`
+//! at the op's completion (`window`), drawn by `svg` into `independent/<key>/linear.svg`
 //! of the store.
 //!
 //! # Layout
-//! - [`wgl`]: the search for one key.
-//! - [`window`]: the smallest failing window.
-//! - [`svg`]: the picture of a failing window.
+//! - `wgl`: the search for one key.
+//! - `window`: the smallest failing window.
+//! - `svg`: the picture of a failing window.
 
 mod svg;
 mod wgl;
