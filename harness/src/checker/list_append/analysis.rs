@@ -67,6 +67,7 @@ pub(super) fn anomalies(history: &[Op], reportable: &BTreeSet<String>) -> Result
     let direct = [
         ("duplicate-elements", duplicates(&possible)),
         ("incompatible-order", incompatible_orders(&sorted)),
+        ("dirty-update", dirty_updates(history, &txns, &sorted, &indices.orders)),
         ("internal", internal(&txns)),
         ("future-read", future_reads(&txns)),
         ("G1a", g1a(history, &txns)),
@@ -279,6 +280,44 @@ fn incompatible_orders(sorted: &BTreeMap<String, (&Value, Vec<&[Value]>)>) -> Ve
             Some(json!({"key": key, "values": [pair[0], pair[1]]}))
         })
         .collect()
+}
+
+/// `dirty-update-cases`: in a key's version order, a committed append right after aborted
+/// ones; the case shows the elements from the first aborted one to the committed one. Elements
+/// that no completion appended are passed over.
+fn dirty_updates(
+    history: &[Op],
+    txns: &[Txn],
+    sorted: &BTreeMap<String, (&Value, Vec<&[Value]>)>,
+    orders: &HashMap<String, Order>,
+) -> Vec<Value> {
+    let mut writers: HashMap<(String, String), usize> = HashMap::new();
+    for t in txns.iter().filter(|t| t.op.kind != OpType::Invoke) {
+        for m in t.mops.iter().filter(|m| m.f == "append") {
+            writers.insert((text(m.key), text(m.value)), t.pos);
+        }
+    }
+    let mut out = Vec::new();
+    for (k, (key, _)) in sorted {
+        // The initial state counts as committed.
+        let (mut t1, mut values): (Option<usize>, Vec<&String>) = (None, Vec::new());
+        for e in orders.get(k).map_or(&[][..], |o| &o.elements) {
+            let Some(&t2) = writers.get(&(k.clone(), e.clone())) else { continue };
+            values.push(e);
+            let kind = |t: Option<usize>| t.map_or(OpType::Ok, |p| history[p].kind);
+            match (kind(t1), kind(Some(t2))) {
+                (OpType::Fail, OpType::Ok) => {
+                    let elements: Vec<Value> = values.iter().filter_map(|v| serde_json::from_str(v).ok()).collect();
+                    let txns = json!([t1.map(|p| op_json(&history[p])), "...", op_json(&history[t2])]);
+                    out.push(json!({"key": key, "values": elements, "txns": txns}));
+                }
+                (_, OpType::Info) | (OpType::Fail, OpType::Fail) => continue,
+                _ => {}
+            }
+            (t1, values) = (Some(t2), vec![e]);
+        }
+    }
+    out
 }
 
 /// `internal-cases`: a read that disagrees with what the transaction's own earlier reads and

@@ -15,7 +15,8 @@
 //! appender of the next, `wr` from the appender of a read's last element to the reader, `rw`
 //! from the readers of a state to the appender of the next element; plus realtime or process
 //! edges when the models need them, and Elle's cycle search (G0, G1c, G-single, G2, …).
-//! Directly: `duplicate-elements`, `internal`, `future-read`, `G1a`, `G1b`, `lost-update`.
+//! Directly: `duplicate-elements`, `internal`, `future-read`, `G1a`, `G1b`, `dirty-update`,
+//! `lost-update`.
 //!
 //! # Result
 //!

@@ -125,3 +125,16 @@ fn a_history_without_dependencies_is_unknown() {
     assert_eq!(c.valid, Validity::Unknown, "{}", c.result);
     assert_eq!(types(&c), vec!["empty-transaction-graph"]);
 }
+
+#[test]
+fn a_committed_append_right_after_an_aborted_one_is_a_dirty_update() {
+    let mut h = Hist::default();
+    txn(&mut h, 0, Fail, json!([["append", "x", 1]]));
+    txn(&mut h, 1, Ok, json!([["append", "x", 2]]));
+    txn(&mut h, 0, Ok, json!([["r", "x", [1, 2]]]));
+    let c = run(&h, "read-committed");
+    assert_eq!(types(&c), vec!["G1a", "dirty-update"], "{}", c.result);
+    let case = &c.result["anomalies"]["dirty-update"][0];
+    assert_eq!((&case["key"], &case["values"]), (&json!("x"), &json!([1, 2])));
+    assert_eq!(case["txns"][1], "...");
+}
