@@ -67,10 +67,31 @@ fn a_concurrency_that_is_not_a_multiple_of_twice_the_nodes_is_refused() {
 }
 
 #[test]
-fn process_nodes_are_judged_as_in_the_sim() {
-    for (behaviour, expected) in [("lin-kv-proxy", Validity::True), ("lin-kv-cas-ignores-from", Validity::False)] {
-        let report = support::run_process(&config(2, false), behaviour);
-        assert!(ok_count(&report) > 20, "{behaviour}: too few ops");
-        assert_eq!(report.valid(), expected, "{behaviour}: {}", report.analysis.results["workload"]);
-    }
+fn a_process_proxy_is_linearizable() {
+    let report = support::run_process(&config(2, false), "lin-kv-proxy");
+    assert!(ok_count(&report) > 20, "too few ops");
+    assert_eq!(report.valid(), Validity::True, "{}", report.analysis.results["workload"]);
+}
+
+/// `glomer test` without `-w` runs lin-kv, exits 1 on a violation and draws the window.
+#[test]
+fn glomer_runs_lin_kv_by_default_and_draws_the_failing_window_into_the_store() {
+    let out_dir = std::env::temp_dir().join("glomer-harness-tests").join("cli-lin-kv");
+    let _ = std::fs::remove_dir_all(&out_dir);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_glomer"))
+        .args(["test", "--node-count", "1", "--concurrency", "2n", "--time-limit", "2", "--rate", "40", "--seed", "3"])
+        .arg("--bin")
+        .arg(support::test_node())
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("lin-kv-cas-ignores-from") // the behaviour, a trailing argument
+        .output()
+        .expect("glomer runs");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let svgs: Vec<_> = std::fs::read_dir(out_dir.join("independent"))
+        .expect("independent/ in the store")
+        .filter_map(Result::ok)
+        .filter(|key| key.path().join("linear.svg").exists())
+        .collect();
+    assert!(!svgs.is_empty(), "no linear.svg under {}", out_dir.display());
 }

@@ -1,6 +1,6 @@
 //! The picture of a failing window, as Knossos draws `linear.svg`: one lane per process, one
 //! bar per op from its invocation to its completion, the op that could not be linearized in
-//! red, `:info` ops open-ended and dashed.
+//! red, `:info` ops open-ended and dashed, and the window's first and last instants.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -45,12 +45,12 @@ struct Bar {
 
 /// The SVG of `window` (history records in order), with `failing` (a completion) in red.
 pub(super) fn render(key: &str, window: &[Value], failing: &Value) -> String {
-    let bars = bars(window, failing);
+    let (bars, lanes) = bars(window, failing);
     let t0 = bars.iter().map(|b| b.from_ns).min().unwrap_or(0);
     let t1 = bars.iter().flat_map(|b| [Some(b.from_ns), b.to_ns]).flatten().max().unwrap_or(t0).max(t0 + 1);
-    let lanes = bars.iter().map(|b| b.lane + 1).max().unwrap_or(0);
+    let lane_count = lanes.len();
     let x = |t: u64| LABEL_PX + (t - t0) as f64 / (t1 - t0) as f64 * (WIDTH_PX - LABEL_PX - 20.0);
-    let height = LANE_PX * (lanes as f64 + 1.5);
+    let height = LANE_PX * (lane_count as f64 + 1.8);
     let mut svg = String::new();
     let _ = write!(
         svg,
@@ -60,6 +60,19 @@ pub(super) fn render(key: &str, window: &[Value], failing: &Value) -> String {
         svg,
         r#"<text x="8" y="18">key {} — not linearizable; red: the op no order explains</text>"#,
         escape(key)
+    );
+    for (process, lane) in &lanes {
+        let y = LANE_PX * (*lane as f64 + 1.0) + LANE_PX * 0.48;
+        let _ = write!(svg, r#"<text x="8" y="{y:.1}">process {}</text>"#, escape(process));
+    }
+    let _ = write!(
+        svg,
+        r#"<text x="{LABEL_PX}" y="{:.1}">{:.3} s</text><text x="{:.1}" y="{:.1}" text-anchor="end">{:.3} s</text>"#,
+        height - 6.0,
+        t0 as f64 / 1e9,
+        WIDTH_PX - 10.0,
+        height - 6.0,
+        t1 as f64 / 1e9
     );
     for b in &bars {
         let y = LANE_PX * (b.lane as f64 + 1.0);
@@ -81,7 +94,7 @@ pub(super) fn render(key: &str, window: &[Value], failing: &Value) -> String {
 }
 
 /// Pairs the window's invocations and completions by process into bars, one lane a process.
-fn bars(window: &[Value], failing: &Value) -> Vec<Bar> {
+fn bars(window: &[Value], failing: &Value) -> (Vec<Bar>, BTreeMap<String, usize>) {
     let mut lanes: BTreeMap<String, usize> = BTreeMap::new();
     let mut open: BTreeMap<String, usize> = BTreeMap::new();
     let mut bars: Vec<Bar> = Vec::new();
@@ -92,21 +105,21 @@ fn bars(window: &[Value], failing: &Value) -> Vec<Bar> {
         let lane = *lanes.entry(process.clone()).or_insert(count);
         if record["type"] == "invoke" {
             open.insert(process.clone(), bars.len());
-            let label = format!("{} {} {}", record["process"], record["f"].as_str().unwrap_or("?"), record["value"][1]);
+            let label = format!("{} {}", record["f"].as_str().unwrap_or("?"), record["value"][1]);
             bars.push(Bar { lane, from_ns: time_ns, to_ns: None, label, failing: false });
         } else if let Some(i) = open.remove(&process) {
             let bar = &mut bars[i];
             bar.to_ns = Some(time_ns);
             bar.failing = record["index"] == failing["index"];
             if record["f"] == "read" {
-                bar.label = format!("{} read {}", record["process"], record["value"][1]);
+                bar.label = format!("read {}", record["value"][1]);
             }
             if record["type"] == "info" {
                 bar.to_ns = None;
             }
         }
     }
-    bars
+    (bars, lanes)
 }
 
 fn escape(text: &str) -> String {
