@@ -82,13 +82,17 @@ pub(super) fn anomalies(history: &[Op], reportable: &BTreeSet<String>) -> Result
     Ok(found)
 }
 
-/// `verify-mop-types` and `verify-unique-appends`.
+/// `verify-mop-types` and `verify-unique-appends`, plus reads that return something other than
+/// a list (Elle would throw taking the last element of it).
 fn verify(txns: &[Txn]) -> Result<(), String> {
     let mut appended: BTreeSet<(String, String)> = BTreeSet::new();
     for t in txns {
         let raw = t.op.value.as_array().map_or(0, Vec::len);
         if t.mops.len() != raw || t.mops.iter().any(|m| m.f != "r" && m.f != "append") {
             return Err(format!("history contained operations other than appends or reads: {}", t.op.value));
+        }
+        if let Some(m) = t.mops.iter().find(|m| m.f == "r" && !(m.value.is_null() || m.value.is_array())) {
+            return Err(format!("read of {} returned {}, not a list", m.key, m.value));
         }
         if t.op.kind != OpType::Invoke {
             continue;

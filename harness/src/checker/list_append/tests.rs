@@ -115,6 +115,9 @@ fn an_element_appended_twice_or_an_unknown_micro_op_gives_up_with_unknown() {
     let mut h = Hist::default();
     txn(&mut h, 0, Ok, json!([["w", "x", 1]]));
     assert_eq!(run(&h, "serializable").valid, Validity::Unknown);
+    let mut h = Hist::default();
+    txn(&mut h, 0, Ok, json!([["r", "x", 3]]));
+    assert_eq!(run(&h, "serializable").valid, Validity::Unknown);
 }
 
 #[test]
