@@ -203,3 +203,61 @@ fn the_window_is_the_smallest_that_still_fails_on_its_own() {
     let indices: Vec<u64> = lin["window"].as_array().unwrap().iter().map(|r| r["index"].as_u64().unwrap()).collect();
     assert_eq!(indices, vec![200, 204, 205, 206, 207], "{lin}");
 }
+
+/// Whether some order of `ops` (each `:ok` op, and any of the `:info` ones, once, respecting
+/// real time) explains every result: the definition, by exhaustive search.
+fn brute_force(ops: &[KeyOp], done: u32, state: u32) -> bool {
+    let pending = |j: usize| done & (1 << j) == 0;
+    if (0..ops.len()).all(|j| !pending(j) || ops[j].returned.is_none()) {
+        return true;
+    }
+    (0..ops.len()).filter(|&i| pending(i)).any(|i| {
+        let blocked = (0..ops.len()).any(|j| pending(j) && ops[j].returned.is_some_and(|r| r < ops[i].invoked));
+        !blocked && ops[i].call.step(state).is_some_and(|next| brute_force(ops, done | 1 << i, next))
+    })
+}
+
+/// A random history of up to seven ops on values 0…2 (0 is `null`), some `:info`.
+fn tiny_history(seed: u64) -> Vec<KeyOp> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let n = rng.gen_range(1..=7);
+    let mut slots: Vec<usize> = (0..2 * n).collect();
+    for i in (1..slots.len()).rev() {
+        slots.swap(i, rng.gen_range(0..=i));
+    }
+    (0..n)
+        .map(|i| {
+            let (a, b) = (slots[2 * i].min(slots[2 * i + 1]), slots[2 * i].max(slots[2 * i + 1]));
+            let call = match rng.gen_range(0..3) {
+                0 => Call::Read(rng.gen_range(0..3)),
+                1 => Call::Write(rng.gen_range(1..3)),
+                _ => Call::Cas(rng.gen_range(0..3), rng.gen_range(1..3)),
+            };
+            let info = rng.gen_bool(0.2) && !matches!(call, Call::Read(_));
+            KeyOp { call, invoked: a, returned: (!info).then_some(b) }
+        })
+        .collect()
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    /// The memoised search agrees with exhaustive search on every small history.
+    #[test]
+    fn the_search_agrees_with_exhaustive_search(seed: u64) {
+        let ops = tiny_history(seed);
+        let expected = brute_force(&ops, 0, wgl::NULL);
+        let found = wgl::search(&ops, wgl::NULL);
+        proptest::prop_assert_eq!(found == Verdict::Linearizable, expected, "seed {} ops {:?}", seed, ops);
+        // The reported window fails on its own, from every value the register could hold.
+        if let Verdict::Violation { op, .. } = found {
+            let start = window::smallest_start(&ops, op, 3);
+            let end = ops[op].returned.unwrap_or(ops[op].invoked);
+            let window: Vec<KeyOp> = window::ops_in(&ops, start, end).into_iter().map(|(_, o)| o).collect();
+            let initials = if start == 0 { 0..1 } else { 0..3 };
+            for initial in initials {
+                proptest::prop_assert!(!brute_force(&window, 0, initial), "seed {} window from {}", seed, start);
+            }
+        }
+    }
+}
