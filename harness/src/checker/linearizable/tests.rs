@@ -184,6 +184,12 @@ fn speed() {
             ops *= 2;
         }
     }
+    for ops in [10_000, 100_000] {
+        let history = recorded(1, 10, ops, true);
+        let t = std::time::Instant::now();
+        let c = check(&history);
+        println!("10 processes, {ops} ops, stale reads: {:?} in {:.3} s", c.valid, t.elapsed().as_secs_f64());
+    }
 }
 
 #[test]
