@@ -34,8 +34,10 @@ pub struct GroupCommit<L> {
     identity: Identity,
 }
 
+/// A delta to commit, or (`None`) a barrier that resolves with the commit after everything
+/// queued before it.
 struct Append<L> {
-    delta: L,
+    delta: Option<L>,
     ack: Arc<AckSlot>,
 }
 
@@ -56,6 +58,18 @@ impl<L: Lattice + Serialize + DeserializeOwned + Send + 'static> GroupCommit<L> 
     /// durable in the store's mode, or with the error that kept it from being; acknowledge
     /// the mutation to the client only on `Ok`.
     pub fn append(&self, delta: L) -> Ack {
+        self.enqueue(Some(delta))
+    }
+
+    /// An [`Ack`] that resolves once every delta appended before this call is durable (or
+    /// failed). A host that sends a delta to peers before its own caller waits must wait on a
+    /// barrier first: a delta a peer holds must survive a crash of this replica, or a restart
+    /// under the same id would mint the same dot or counter entry again.
+    pub fn barrier(&self) -> Ack {
+        self.enqueue(None)
+    }
+
+    fn enqueue(&self, delta: Option<L>) -> Ack {
         let ack = Arc::new(AckSlot::default());
         let request = Append { delta, ack: Arc::clone(&ack) };
         let sent = self.queue.as_ref().map(|queue| queue.send(request));
@@ -92,14 +106,16 @@ fn run_writer<L: Lattice + Serialize + DeserializeOwned>(
 ) -> Result<(), Error> {
     let mut batch: Vec<Arc<AckSlot>> = Vec::with_capacity(BATCH_DELTAS_MAX);
     while let Ok(first) = deltas.recv() {
-        let mut result = store.append(&first.delta);
-        batch.push(first.ack);
-        while batch.len() < BATCH_DELTAS_MAX {
-            let Ok(next) = deltas.try_recv() else { break };
-            if result.is_ok() {
-                result = store.append(&next.delta);
+        let mut result = Ok(());
+        let mut next = Some(first);
+        while let Some(request) = next.take() {
+            if let (Ok(()), Some(delta)) = (&result, &request.delta) {
+                result = store.append(delta);
             }
-            batch.push(next.ack);
+            batch.push(request.ack);
+            if batch.len() < BATCH_DELTAS_MAX {
+                next = deltas.try_recv().ok();
+            }
         }
         let result = result.and_then(|()| store.commit());
         if let Err(error) = &result {
