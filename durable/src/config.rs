@@ -59,15 +59,15 @@ impl FromStr for Durability {
     }
 }
 
-/// Default log size that triggers a snapshot: 64 MiB. Recovery replays at most this much
-/// (plus one batch): about 3 million 20-byte deltas, a few seconds at the replay speed measured
-/// in docs/benchmarks.md; and a snapshot, which rewrites the whole state, is then amortised
-/// over 64 MiB of log for any state up to tens of MiB.
+/// Default log size that triggers a snapshot: 64 MiB. Recovery replays at most this much (plus
+/// one batch): about 4 million 16-byte deltas, about 3 s at the 1.3 million deltas/s measured
+/// in docs/benchmarks.md on a loaded 2-core machine; and a snapshot, which rewrites the whole
+/// state, is then amortised over 64 MiB of log for any state up to tens of MiB.
 pub const LOG_BYTES_MAX_DEFAULT: u64 = 64 << 20;
 
-/// In mode `none`, bytes of frames held in the process before they are written: 1 MiB, enough
-/// to turn tens of thousands of small deltas into one `write(2)` while bounding what a crash
-/// loses and what the process holds.
+/// Bytes of frames held in the process before they are written, in every mode: 1 MiB, enough
+/// to turn tens of thousands of small deltas into one `write(2)`. In mode `none` it bounds what
+/// a crash loses; in the others it bounds a batch appended without a commit.
 pub const NONE_BUFFER_BYTES_MAX: usize = 1 << 20;
 
 /// Tunables of a [`crate::Store`].

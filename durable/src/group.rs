@@ -27,6 +27,32 @@ pub const QUEUE_DELTAS_MAX: usize = 65_536;
 pub const BATCH_DELTAS_MAX: usize = 8_192;
 
 /// A running group-commit writer over a [`Store`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use glomer_crdt::GSet;
+/// use glomer_store::{GroupCommit, Store, StoreConfig};
+///
+/// let dir = std::env::temp_dir().join(format!("glomer-group-doc-{}", std::process::id()));
+/// # let _ = std::fs::remove_dir_all(&dir);
+/// let store: Store<GSet<u64>> = Store::open(&dir, "n1", StoreConfig::default())?;
+/// let group = Arc::new(GroupCommit::start(store));
+/// // Concurrent callers: their deltas share fdatasyncs; each waits for its own.
+/// let callers: Vec<_> = (0..4u64)
+///     .map(|caller| {
+///         let group = Arc::clone(&group);
+///         std::thread::spawn(move || group.append(GSet::from_iter([caller])).wait())
+///     })
+///     .collect();
+/// for caller in callers {
+///     caller.join().unwrap()?; // durable: now the caller may answer its client
+/// }
+/// Arc::into_inner(group).unwrap().close()?;
+/// let store: Store<GSet<u64>> = Store::open(&dir, "n1", StoreConfig::default())?;
+/// assert_eq!(store.state().len(), 4);
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// # Ok::<(), glomer_store::Error>(())
+/// ```
 #[derive(Debug)]
 pub struct GroupCommit<L> {
     queue: Option<SyncSender<Append<L>>>,
@@ -94,8 +120,8 @@ impl<L: Lattice + Serialize + DeserializeOwned + Send + 'static> GroupCommit<L> 
 
 impl<L> Drop for GroupCommit<L> {
     fn drop(&mut self) {
-        // Closing the queue ends the writer after it answers what is queued; the store is
-        // dropped without a clean close, as in a crash.
+        // Closing the queue lets the writer answer what is queued and close the store, in the
+        // background; `close` does the same and waits.
         self.queue = None;
     }
 }
