@@ -91,3 +91,16 @@ impl StoreConfig {
         StoreConfig { durability, ..StoreConfig::default() }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_parse_from_their_flag_spelling_and_nothing_else() {
+        for mode in [Durability::Fsync, Durability::Write, Durability::None] {
+            assert_eq!(mode.to_string().parse(), Ok(mode));
+        }
+        assert_eq!("FSYNC".parse::<Durability>(), Err(UnknownDurability("FSYNC".into())));
+    }
+}

@@ -193,4 +193,63 @@ mod tests {
         assert_eq!(values, vec![1]);
         assert_eq!(end, Step::Corrupt("frame header checksum mismatch"));
     }
+
+    fn frames_of(payloads: &[Vec<u8>]) -> (Vec<u8>, Vec<usize>) {
+        let mut bytes = Vec::new();
+        let mut starts = Vec::new();
+        for payload in payloads {
+            starts.push(bytes.len());
+            encode(payload, &mut bytes).unwrap();
+        }
+        (bytes, starts)
+    }
+
+    fn read_payloads(bytes: &[u8]) -> (Vec<Vec<u8>>, usize, Step<'_>) {
+        let (mut payloads, mut offset) = (Vec::new(), 0);
+        loop {
+            match step(bytes, offset) {
+                Step::Frame { payload, next } => {
+                    payloads.push(postcard::from_bytes(payload).unwrap());
+                    offset = next;
+                }
+                other => return (payloads, offset, other),
+            }
+        }
+    }
+
+    fn payloads() -> impl proptest::strategy::Strategy<Value = Vec<Vec<u8>>> {
+        proptest::collection::vec(proptest::collection::vec(proptest::num::u8::ANY, 0..40), 1..8)
+    }
+
+    proptest::proptest! {
+        /// A file cut anywhere reads back as the frames wholly before the cut, ending cleanly
+        /// at a frame boundary or in a torn tail: never corruption, never a wrong frame.
+        #[test]
+        fn any_truncation_reads_the_whole_frames_before_it(payloads in payloads(), cut in 0.0..1.0f64) {
+            let (bytes, starts) = frames_of(&payloads);
+            let cut = (bytes.len() as f64 * cut) as usize;
+            let whole = starts.iter().skip(1).chain([&bytes.len()]).filter(|end| **end <= cut).count();
+            let (read, offset, end) = read_payloads(&bytes[..cut]);
+            proptest::prop_assert_eq!(&read[..], &payloads[..whole]);
+            proptest::prop_assert_eq!(offset, starts.get(whole).copied().unwrap_or(bytes.len()).min(cut));
+            proptest::prop_assert!(matches!(end, Step::End | Step::Torn(_)), "{:?}", end);
+        }
+
+        /// A flipped byte in any frame but the last stops reading at that frame, as corruption.
+        #[test]
+        fn any_flipped_byte_before_the_last_frame_is_corruption_at_its_frame(
+            payloads in payloads(), at in 0.0..1.0f64, bit in 0u8..8,
+        ) {
+            let (mut bytes, starts) = frames_of(&payloads);
+            let last_start = *starts.last().unwrap();
+            proptest::prop_assume!(last_start > 0);
+            let at = (last_start as f64 * at) as usize;
+            bytes[at] ^= 1 << bit;
+            let frame = starts.iter().rposition(|start| *start <= at).unwrap();
+            let (read, offset, end) = read_payloads(&bytes);
+            proptest::prop_assert_eq!(&read[..], &payloads[..frame]);
+            proptest::prop_assert_eq!(offset, starts[frame]);
+            proptest::prop_assert!(matches!(end, Step::Corrupt(_)), "{:?}", end);
+        }
+    }
 }

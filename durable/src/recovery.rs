@@ -40,6 +40,8 @@ pub struct Recovery {
 
 /// Reads the identity of `dir`, or creates a fresh one when the directory holds nothing.
 pub(crate) fn open_identity(dir: &Path, name: &str) -> Result<(Identity, bool), Error> {
+    // A crash while rewriting the identity leaves the old one in place and this behind.
+    remove_optional(&dir.join(format!("{IDENTITY_FILE}.tmp")))?;
     let path = dir.join(IDENTITY_FILE);
     let Some(record) = read_frame::<IdentityRecord>(&path)? else {
         if holds_data(dir)? {
