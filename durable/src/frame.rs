@@ -136,7 +136,8 @@ fn damaged(rest: &[u8], extent: usize, reason: &'static str) -> Step<'static> {
 mod tests {
     use super::*;
 
-    fn frames(values: &[u64]) -> (Vec<u8>, Vec<usize>) {
+    /// The frames of `values`, and the offset each starts at.
+    fn frames<T: Serialize>(values: &[T]) -> (Vec<u8>, Vec<usize>) {
         let mut bytes = Vec::new();
         let mut starts = Vec::new();
         for value in values {
@@ -146,18 +147,23 @@ mod tests {
         (bytes, starts)
     }
 
-    fn read_all(bytes: &[u8]) -> (Vec<u64>, Step<'_>) {
-        let mut values = Vec::new();
-        let mut offset = 0;
+    /// Reads frames until something else: their values, where it stopped, and why.
+    fn read_back<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> (Vec<T>, usize, Step<'_>) {
+        let (mut values, mut offset) = (Vec::new(), 0);
         loop {
             match step(bytes, offset) {
                 Step::Frame { payload, next } => {
                     values.push(postcard::from_bytes(payload).unwrap());
                     offset = next;
                 }
-                other => return (values, other),
+                other => return (values, offset, other),
             }
         }
+    }
+
+    fn read_all(bytes: &[u8]) -> (Vec<u64>, Step<'_>) {
+        let (values, _, end) = read_back(bytes);
+        (values, end)
     }
 
     #[test]
@@ -177,7 +183,7 @@ mod tests {
 
     #[test]
     fn zero_filled_tail_is_torn() {
-        let (mut bytes, _) = frames(&[1, 2]);
+        let (mut bytes, _) = frames(&[1u64, 2]);
         bytes.extend_from_slice(&[0; 100]);
         let (values, end) = read_all(&bytes);
         assert_eq!(values, vec![1, 2]);
@@ -186,35 +192,12 @@ mod tests {
 
     #[test]
     fn damaged_length_in_the_middle_is_corrupt_not_torn() {
-        let (mut bytes, starts) = frames(&[1, 2, 3]);
+        let (mut bytes, starts) = frames(&[1u64, 2, 3]);
         // A length that would run past the end of the file.
         bytes[starts[1] + 3] = 0x7f;
         let (values, end) = read_all(&bytes);
         assert_eq!(values, vec![1]);
         assert_eq!(end, Step::Corrupt("frame header checksum mismatch"));
-    }
-
-    fn frames_of(payloads: &[Vec<u8>]) -> (Vec<u8>, Vec<usize>) {
-        let mut bytes = Vec::new();
-        let mut starts = Vec::new();
-        for payload in payloads {
-            starts.push(bytes.len());
-            encode(payload, &mut bytes).unwrap();
-        }
-        (bytes, starts)
-    }
-
-    fn read_payloads(bytes: &[u8]) -> (Vec<Vec<u8>>, usize, Step<'_>) {
-        let (mut payloads, mut offset) = (Vec::new(), 0);
-        loop {
-            match step(bytes, offset) {
-                Step::Frame { payload, next } => {
-                    payloads.push(postcard::from_bytes(payload).unwrap());
-                    offset = next;
-                }
-                other => return (payloads, offset, other),
-            }
-        }
     }
 
     fn payloads() -> impl proptest::strategy::Strategy<Value = Vec<Vec<u8>>> {
@@ -226,10 +209,10 @@ mod tests {
         /// at a frame boundary or in a torn tail: never corruption, never a wrong frame.
         #[test]
         fn any_truncation_reads_the_whole_frames_before_it(payloads in payloads(), cut in 0.0..1.0f64) {
-            let (bytes, starts) = frames_of(&payloads);
+            let (bytes, starts) = frames(&payloads);
             let cut = (bytes.len() as f64 * cut) as usize;
             let whole = starts.iter().skip(1).chain([&bytes.len()]).filter(|end| **end <= cut).count();
-            let (read, offset, end) = read_payloads(&bytes[..cut]);
+            let (read, offset, end) = read_back::<Vec<u8>>(&bytes[..cut]);
             proptest::prop_assert_eq!(&read[..], &payloads[..whole]);
             proptest::prop_assert_eq!(offset, starts.get(whole).copied().unwrap_or(bytes.len()).min(cut));
             proptest::prop_assert!(matches!(end, Step::End | Step::Torn(_)), "{:?}", end);
@@ -240,13 +223,13 @@ mod tests {
         fn any_flipped_byte_before_the_last_frame_is_corruption_at_its_frame(
             payloads in payloads(), at in 0.0..1.0f64, bit in 0u8..8,
         ) {
-            let (mut bytes, starts) = frames_of(&payloads);
+            let (mut bytes, starts) = frames(&payloads);
             let last_start = *starts.last().unwrap();
             proptest::prop_assume!(last_start > 0);
             let at = (last_start as f64 * at) as usize;
             bytes[at] ^= 1 << bit;
             let frame = starts.iter().rposition(|start| *start <= at).unwrap();
-            let (read, offset, end) = read_payloads(&bytes);
+            let (read, offset, end) = read_back::<Vec<u8>>(&bytes);
             proptest::prop_assert_eq!(&read[..], &payloads[..frame]);
             proptest::prop_assert_eq!(offset, starts[frame]);
             proptest::prop_assert!(matches!(end, Step::Corrupt(_)), "{:?}", end);
