@@ -77,11 +77,16 @@ pub struct StoreConfig {
     pub durability: Durability,
     /// The log is snapshotted and truncated once it reaches this many bytes.
     pub log_bytes_max: u64,
+    /// Draw new replica ids from this seed instead of the operating system's entropy, so a
+    /// deterministic simulation replays exactly. The host must pass a different seed on every
+    /// start (say, the next number of its own seeded stream): the same seed in an emptied
+    /// directory draws the same id again, the reuse the store exists to prevent.
+    pub id_seed: Option<u64>,
 }
 
 impl Default for StoreConfig {
     fn default() -> Self {
-        StoreConfig { durability: Durability::Fsync, log_bytes_max: LOG_BYTES_MAX_DEFAULT }
+        StoreConfig { durability: Durability::Fsync, log_bytes_max: LOG_BYTES_MAX_DEFAULT, id_seed: None }
     }
 }
 

@@ -2,6 +2,8 @@
 //! entries under, and its incarnation.
 
 use glomer_crdt::ReplicaId;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 /// The bit set in every id the store draws, so drawn ids never collide with the small dense
@@ -40,28 +42,40 @@ pub(crate) struct IdentityRecord {
 
 impl Identity {
     /// A new identity for `name`: a freshly drawn id, incarnation 1.
-    pub(crate) fn fresh(name: &str) -> Self {
-        Identity { name: name.to_string(), replica_id: draw_id(None), incarnation: 1 }
+    pub(crate) fn fresh(name: &str, ids: &mut IdSource) -> Self {
+        Identity { name: name.to_string(), replica_id: ids.draw(None), incarnation: 1 }
     }
 
     /// The next incarnation: a newly drawn id, different from the current one.
-    pub(crate) fn redrawn(&self) -> Self {
+    pub(crate) fn redrawn(&self, ids: &mut IdSource) -> Self {
         Identity {
             name: self.name.clone(),
-            replica_id: draw_id(Some(self.replica_id)),
+            replica_id: ids.draw(Some(self.replica_id)),
             incarnation: self.incarnation + 1,
         }
     }
 }
 
-/// A random id with [`DRAWN_ID_BIT`] set, other than `previous`. 31 random bits: two draws
-/// collide with probability 2^-31, and k draws across a cluster's life about k²/2^32 (under
-/// 10^-5 for 100 draws), the price of needing no coordination (docs/durability.md).
-fn draw_id(previous: Option<ReplicaId>) -> ReplicaId {
-    loop {
-        let id = ReplicaId(rand::random::<u32>() | DRAWN_ID_BIT);
-        if Some(id) != previous {
-            return id;
+/// Where drawn ids come from: the operating system's entropy, or a seed the host gives
+/// ([`crate::StoreConfig::id_seed`]) so a simulation replays exactly.
+pub(crate) struct IdSource(ChaCha8Rng);
+
+impl IdSource {
+    /// Seeded from `seed`, or from the operating system without one.
+    pub(crate) fn new(seed: Option<u64>) -> Self {
+        IdSource(seed.map_or_else(ChaCha8Rng::from_entropy, ChaCha8Rng::seed_from_u64))
+    }
+
+    /// A random id with [`DRAWN_ID_BIT`] set, other than `previous`. 31 random bits: two
+    /// draws collide with probability 2^-31, and k draws across a cluster's life about
+    /// k²/2^32 (under 10^-5 for 100 draws), the price of needing no coordination
+    /// (docs/durability.md).
+    fn draw(&mut self, previous: Option<ReplicaId>) -> ReplicaId {
+        loop {
+            let id = ReplicaId(self.0.gen::<u32>() | DRAWN_ID_BIT);
+            if Some(id) != previous {
+                return id;
+            }
         }
     }
 }

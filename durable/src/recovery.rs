@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use crate::files::{self, read_frame, read_optional, remove_optional, replace_with_frame, sync_dir};
 use crate::frame::{self, Step};
-use crate::identity::{IdentityRecord, FORMAT_VERSION};
+use crate::identity::{IdSource, IdentityRecord, FORMAT_VERSION};
 use crate::{Durability, Error, Identity};
 
 /// The file holding the [`Identity`].
@@ -39,7 +39,7 @@ pub struct Recovery {
 }
 
 /// Reads the identity of `dir`, or creates a fresh one when the directory holds nothing.
-pub(crate) fn open_identity(dir: &Path, name: &str) -> Result<(Identity, bool), Error> {
+pub(crate) fn open_identity(dir: &Path, name: &str, ids: &mut IdSource) -> Result<(Identity, bool), Error> {
     // A crash while rewriting the identity leaves the old one in place and this behind.
     remove_optional(&dir.join(format!("{IDENTITY_FILE}.tmp")))?;
     let path = dir.join(IDENTITY_FILE);
@@ -47,7 +47,7 @@ pub(crate) fn open_identity(dir: &Path, name: &str) -> Result<(Identity, bool), 
         if holds_data(dir)? {
             return Err(Error::corrupt(&path, 0, "missing, but the directory holds a snapshot or a log"));
         }
-        let identity = Identity::fresh(name);
+        let identity = Identity::fresh(name, ids);
         write_identity(dir, &identity)?;
         return Ok((identity, true));
     };
@@ -132,12 +132,13 @@ pub(crate) fn settle_identity(
     dir: &Path,
     identity: Identity,
     durability: Durability,
+    ids: &mut IdSource,
     recovery: &mut Recovery,
 ) -> Result<Identity, Error> {
     let marker = dir.join(UNSYNCED_FILE);
     let mut identity = identity;
     if marker.try_exists().map_err(|error| Error::io(&marker, error))? {
-        identity = identity.redrawn();
+        identity = identity.redrawn(ids);
         write_identity(dir, &identity)?;
         recovery.redrawn = !recovery.fresh;
         tracing::warn!(dir = %dir.display(), replica_id = %identity.replica_id, "last run may have lost acknowledged deltas: new id");

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use crate::files::replace_with_frame;
 use crate::frame;
+use crate::identity::IdSource;
 use crate::log::LogFile;
 use crate::recovery::{self, Recovery, LOG_FILE, SNAPSHOT_FILE};
 use crate::{Durability, Error, Identity, StoreConfig, NONE_BUFFER_BYTES_MAX};
@@ -42,12 +43,13 @@ impl<L: Lattice + Serialize + DeserializeOwned> Store<L> {
     pub fn open(dir: impl AsRef<Path>, name: &str, config: StoreConfig) -> Result<Self, Error> {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(|error| Error::io(&dir, error))?;
-        let (identity, fresh) = recovery::open_identity(&dir, name)?;
+        let mut ids = IdSource::new(config.id_seed);
+        let (identity, fresh) = recovery::open_identity(&dir, name, &mut ids)?;
         let mut recovery = Recovery { fresh, ..Recovery::default() };
         let mut state = recovery::load_snapshot::<L>(&dir, &mut recovery)?;
         let log_path = dir.join(LOG_FILE);
         let log_bytes = recovery::replay_log(&log_path, &mut state, &mut recovery)?;
-        let identity = recovery::settle_identity(&dir, identity, config.durability, &mut recovery)?;
+        let identity = recovery::settle_identity(&dir, identity, config.durability, &mut ids, &mut recovery)?;
         let log = LogFile::open(&log_path, log_bytes)?;
         tracing::debug!(dir = %dir.display(), ?recovery, replica_id = %identity.replica_id, "store open");
         Ok(Store { dir, identity, config, log, pending: Vec::new(), state, recovery })

@@ -147,7 +147,7 @@ fn data_without_an_identity_is_refused() {
 #[test]
 fn snapshots_bound_the_log_and_recovery_joins_snapshot_and_log() {
     let dir = tempfile::tempdir().unwrap();
-    let config = StoreConfig { log_bytes_max: 256, durability: Durability::Write };
+    let config = StoreConfig { log_bytes_max: 256, durability: Durability::Write, ..StoreConfig::default() };
     let mut store: Store<Set> = Store::open(dir.path(), "n1", config).unwrap();
     for value in 0..200 {
         store.append(&singleton(value)).unwrap();
@@ -191,6 +191,18 @@ fn a_restart_keeps_the_identity_and_a_fresh_directory_draws_a_new_one() {
     let fresh = open(second.path()).unwrap();
     assert!(fresh.recovery().fresh);
     assert_ne!(fresh.identity().replica_id, identity.replica_id);
+}
+
+#[test]
+fn a_seeded_store_draws_ids_a_simulation_can_replay() {
+    let seeded = |seed| StoreConfig { id_seed: Some(seed), ..StoreConfig::default() };
+    let draw = |seed| {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Store<Set> = Store::open(dir.path(), "n1", seeded(seed)).unwrap();
+        store.identity().replica_id
+    };
+    assert_eq!(draw(7), draw(7));
+    assert_ne!(draw(7), draw(8));
 }
 
 #[test]
@@ -255,7 +267,7 @@ proptest! {
     #[test]
     fn recovery_holds_every_committed_delta(actions in prop::collection::vec(action(), 0..60), log_bytes_max in 16u64..400) {
         let dir = tempfile::tempdir().unwrap();
-        let config = StoreConfig { log_bytes_max, durability: Durability::Write };
+        let config = StoreConfig { log_bytes_max, durability: Durability::Write, ..StoreConfig::default() };
         let mut store: Store<Set> = Store::open(dir.path(), "n1", config).unwrap();
         let (mut appended, mut committed) = (Set::new(), Set::new());
         for action in &actions {

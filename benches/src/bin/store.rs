@@ -177,7 +177,7 @@ fn recovery<L: Lattice + Serialize + DeserializeOwned>(
     n: u64,
     delta: impl Fn(u64) -> L,
 ) -> anyhow::Result<()> {
-    let config = StoreConfig { durability: Durability::Write, log_bytes_max: u64::MAX };
+    let config = StoreConfig { durability: Durability::Write, log_bytes_max: u64::MAX, ..StoreConfig::default() };
     let mut store: Store<L> = Store::open(dir, "bench", config)?;
     for i in 0..n {
         store.append(&delta(i))?;
