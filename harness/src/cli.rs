@@ -1,5 +1,5 @@
-//! `glomer test`'s command line: Maelstrom's and Jepsen's flags with their defaults (spec 7),
-//! trailing arguments for the nodes (spec 7.3), and Maelstrom's exit statuses.
+//! `glomer test`'s command line: Maelstrom's and Jepsen's flags with their defaults (docs/harness.md),
+//! trailing arguments for the nodes (docs/harness.md), and Maelstrom's exit statuses.
 
 use std::ffi::OsString;
 use std::io::Write;

@@ -1,4 +1,4 @@
-//! One test's settings, after the command line has been parsed and checked (spec section 7).
+//! One test's settings, after the command line has been parsed and checked (docs/harness.md).
 
 use std::path::PathBuf;
 
@@ -23,13 +23,13 @@ pub struct TestConfig {
     pub bin: PathBuf,
     /// Node ids, in the test's order.
     pub node_ids: Vec<String>,
-    /// Length of the main phase, from its first op (spec 3.1).
+    /// Length of the main phase, from its first op (docs/harness.md).
     pub time_limit_s: f64,
-    /// Total client ops per second across all workers (spec 3.1).
+    /// Total client ops per second across all workers (docs/harness.md).
     pub rate: f64,
     /// Number of workers.
     pub concurrency: usize,
-    /// The L of spec 6.1.
+    /// The L of the latency distribution (docs/harness.md).
     pub latency_ms: u64,
     /// How per-message latency is drawn.
     pub latency_dist: LatencyDist,
@@ -63,12 +63,12 @@ pub struct TestConfig {
     pub log_net_send: bool,
     /// Log every message as it is delivered.
     pub log_net_recv: bool,
-    /// Trailing arguments given to every node (spec 7.3).
+    /// Trailing arguments given to every node (docs/harness.md).
     pub node_args: Vec<String>,
 }
 
 impl TestConfig {
-    /// A configuration with Maelstrom's defaults (spec 7) for `workload` on `node_count` nodes
+    /// A configuration with Maelstrom's defaults (docs/harness.md) for `workload` on `node_count` nodes
     /// `n0…`, run under the sim executor; tests change fields from here.
     pub fn new(workload: &str, node_count: usize) -> Self {
         TestConfig {

@@ -1,4 +1,4 @@
-//! The test history: Jepsen's op records (spec section 3.3), as every checker reads them.
+//! The test history: Jepsen's op records (docs/harness.md), as every checker reads them.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -21,7 +21,7 @@ pub enum OpType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Process {
-    /// A client process number (changes when an op of its worker ends `:info`, spec 2.4).
+    /// A client process number (changes when an op of its worker ends `:info`, Jepsen's interpreter).
     Client(u64),
     /// The nemesis.
     #[serde(rename = "nemesis")]
@@ -83,7 +83,7 @@ impl Validity {
         }
     }
 
-    /// Maelstrom's exit status for a test with this verdict (spec section 7).
+    /// Maelstrom's exit status for a test with this verdict (docs/harness.md).
     pub fn exit_code(self) -> i32 {
         match self {
             Validity::True => 0,

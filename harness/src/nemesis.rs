@@ -1,4 +1,4 @@
-//! The partition nemesis (spec 6.3; jepsen nemesis/combined.clj and maelstrom/nemesis.clj):
+//! The partition nemesis (docs/harness.md; jepsen nemesis/combined.clj and maelstrom/nemesis.clj):
 //! four grudge shapes and the start/stop schedule.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -113,7 +113,7 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    /// A schedule whose first op (a start) is at `start_ns` (spec 6.3: at time zero).
+    /// A schedule whose first op (a start) is at `start_ns` (docs/harness.md: at time zero).
     pub fn new(start_ns: u64, interval_s: f64) -> Self {
         Schedule { next_ns: start_ns, partitioned: false, interval_ns: (interval_s * 1e9) as u64 }
     }

@@ -13,7 +13,7 @@ use glomer_harness::run::{run, Report};
 /// Seeds per workload under the sim executor.
 const SEEDS: u64 = 20;
 
-/// Glomers challenge 4: g-counter, 3 nodes, rate 100, 20 s, partitions (spec section 9).
+/// Glomers challenge 4: g-counter, 3 nodes, rate 100, 20 s, partitions (fly.io/dist-sys).
 fn challenge_4(seed: u64) -> TestConfig {
     let mut config = TestConfig::new("g-counter", 3);
     config.time_limit_s = 20.0;

@@ -240,7 +240,7 @@ fn a_log_that_hands_a_client_a_lower_offset_for_a_later_send_is_a_nonmonotonic_s
 
 /// Forgetting committed offsets makes clients start from 0 after an assign, which re-reads
 /// messages: Kafka's at-least-once delivery. The checker never reads committed offsets and
-/// forgets a process's position on every newly assigned key (spec 4.7), so no history can
+/// forgets a process's position on every newly assigned key (Maelstrom's doc/workloads.md), so no history can
 /// show this fault; the test pins that, so nobody mistakes a valid verdict for proof that a
 /// node keeps its commits (glomer-kafka's are checked by its unit tests and replicated).
 #[test]

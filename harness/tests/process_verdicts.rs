@@ -74,7 +74,7 @@ fn a_node_that_exits_aborts_the_run_with_255_and_its_stderr() {
     assert_eq!(err.exit_code(), 255);
     let text = err.to_string();
     assert!(text.contains("n0") && text.contains("crashing on purpose"), "{text}");
-    assert!(matches!(err, RunError::Engine(_)));
+    assert!(matches!(err, RunError::Test(_)));
 }
 
 #[test]
@@ -113,7 +113,7 @@ fn a_node_printing_garbage_is_muted_and_the_line_reported() {
         Err(err) => err,
         Ok(report) => panic!("init should fail once the node is muted: {:?}", report.problems),
     };
-    // Muted before init_ok was read, the node never answers init: the run aborts (spec 1.4).
+    // Muted before init_ok was read, the node never answers init: the run aborts (Maelstrom's doc/protocol.md).
     let text = err.to_string();
     assert_eq!(err.exit_code(), 255);
     assert!(

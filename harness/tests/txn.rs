@@ -1,4 +1,4 @@
-//! `glomer-txn-rw-register` judged by `glomer test`: Glomers 6a-6c with the spec's parameters
+//! `glomer-txn-rw-register` judged by `glomer test`: Glomers 6a-6c with the challenges' parameters
 //! (section 9) under the sim executor, 5 nodes with latency and partitions for 20 seeds, and
 //! short process runs of the real binary. Full-length process figures are in docs/txn.md.
 
@@ -46,7 +46,7 @@ fn run_valid(config: &TestConfig) -> Report {
 }
 
 /// Reads on one node that returned a value written by a transaction on another node: proof
-/// that the run replicated anything (worker w talks to node w mod n, spec section 3.1).
+/// that the run replicated anything (worker w talks to node w mod n, docs/harness.md).
 fn cross_node_reads(report: &Report, config: &TestConfig) -> usize {
     let node_of = |op: &Op| match op.process {
         Process::Client(p) => (p as usize % config.concurrency) % config.node_ids.len(),

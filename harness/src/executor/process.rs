@@ -1,5 +1,6 @@
 //! The process executor: node binaries as child processes with piped stdin and stdout, stderr
-//! to `<out>/node-logs/<id>.log`, in real time (spec 1.2, 1.4, 1.8; maelstrom/process.clj).
+//! to `<out>/node-logs/<id>.log`, in real time (maelstrom/process.clj;
+//! [Maelstrom's protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md)).
 
 use std::collections::VecDeque;
 use std::fs::{self, File};
@@ -13,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use super::{ExecError, Executor, NodeOutput};
 use crate::config::TestConfig;
-use crate::net::Envelope;
+use crate::net::Delivery;
 
 /// Stderr lines kept per node for the crash report.
 const STDERR_TAIL_LINES: usize = 20;
@@ -159,10 +160,10 @@ impl Executor for ProcessExecutor {
         self.started.elapsed().as_nanos() as u64
     }
 
-    fn deliver(&mut self, node: usize, msg: &Envelope) -> Result<(), ExecError> {
+    fn deliver(&mut self, node: usize, delivery: Delivery) -> Result<(), ExecError> {
         if let Some(p) = self.procs.get(node) {
             // A closed channel means the node is gone; its reader reports the exit.
-            let _ = p.stdin.send(msg.to_line());
+            let _ = p.stdin.send(delivery.to_line());
         }
         Ok(())
     }
@@ -192,7 +193,7 @@ impl Executor for ProcessExecutor {
 
     fn shutdown(&mut self) -> Result<(), ExecError> {
         self.stopping = true;
-        // spec 1.8: nodes are killed (SIGKILL), not sent EOF. A node that already died is
+        // Maelstrom kills nodes (SIGKILL) at the end rather than closing their stdin. A node that already died is
         // reported as a crash, as Maelstrom's teardown does.
         let mut crashed = None;
         for i in 0..self.procs.len() {

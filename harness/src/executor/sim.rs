@@ -1,12 +1,11 @@
 //! The sim executor: every node is a [`glomer_adapters::Node`] in this process, driven under a
-//! virtual clock. With one seeded RNG in the engine, a run replays exactly.
+//! virtual clock. With one seeded RNG in the test, a run replays exactly.
 
 use glomer_adapters::workloads::BoxedWorkload;
-use glomer_adapters::{Message, Node};
-use serde_json::json;
+use glomer_adapters::Node;
 
 use super::{ExecError, Executor, NodeOutput};
-use crate::net::Envelope;
+use crate::net::Delivery;
 
 const NS_PER_MS: u64 = 1_000_000;
 
@@ -43,10 +42,7 @@ impl SimExecutor {
 
     fn collect(&mut self, node: usize) {
         if let Some(n) = self.nodes.get_mut(node) {
-            for msg in n.take_outbox() {
-                let value = serde_json::to_value(&msg).unwrap_or(serde_json::Value::Null);
-                self.pending.push((node, NodeOutput::Message(value)));
-            }
+            self.pending.extend(n.take_outbox().into_iter().map(|msg| (node, NodeOutput::Message(msg))));
         }
     }
 
@@ -65,14 +61,10 @@ impl Executor for SimExecutor {
         self.now_ns
     }
 
-    fn deliver(&mut self, node: usize, msg: &Envelope) -> Result<(), ExecError> {
-        let parsed: Result<Message, _> =
-            serde_json::from_value(json!({"src": msg.src, "dest": msg.dest, "body": msg.body}));
+    fn deliver(&mut self, node: usize, delivery: Delivery) -> Result<(), ExecError> {
         let now_ms = self.now_ms();
-        match (parsed, self.nodes.get_mut(node)) {
-            (Ok(m), Some(n)) => n.handle_message(m, now_ms),
-            (Err(err), _) => tracing::warn!(%err, "sim node skips a body it cannot parse"),
-            (_, None) => {}
+        if let Some(n) = self.nodes.get_mut(node) {
+            n.handle_message(delivery.msg, now_ms);
         }
         self.collect(node);
         Ok(())

@@ -1,4 +1,4 @@
-//! The engine's scheduling, client and phase rules, observed through sim runs.
+//! The test's scheduling, client and phase rules, observed through sim runs.
 
 mod support;
 

@@ -1,0 +1,117 @@
+//! Routing: each delivery goes to its node, service or client; each line a node writes is
+//! checked as Maelstrom's process reader checks it and goes onto the network
+//! (maelstrom/process.clj, maelstrom/net.clj).
+
+use glomer_adapters::{Body, Message};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
+use super::{Test, TestError};
+use crate::client::Reply;
+use crate::executor::{Executor, NodeOutput};
+use crate::net::Delivery;
+use crate::services;
+
+/// Problems kept for the report; a node that misbehaves once is muted, so this bounds only
+/// pathological runs.
+const PROBLEMS_MAX: usize = 100;
+
+/// A line a node wrote, as Maelstrom's process reader accepts it: an object with string `src`
+/// and `dest`, a `body`, optionally an `id` (ignored), and nothing else.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NodeLine {
+    src: String,
+    dest: String,
+    body: Body,
+    #[serde(default, rename = "id")]
+    _id: Option<IgnoredAny>,
+}
+
+impl Test {
+    pub(super) fn route(&mut self, now: u64, delivery: Delivery, exec: &mut dyn Executor) -> Result<(), TestError> {
+        let msg = &delivery.msg;
+        if let Some(&node) = self.node_index.get(&msg.dest) {
+            exec.deliver(node, delivery)?;
+        } else if services::IDS.contains(&msg.dest.as_str()) {
+            if let Some(reply) = self.services.handle(&msg.dest, &msg.src, &msg.body, &mut self.rng) {
+                let (service, caller) = (msg.dest.clone(), msg.src.clone());
+                self.send(now, &service, &caller, reply);
+            }
+        } else {
+            self.client_received(now, delivery.msg)?;
+        }
+        Ok(())
+    }
+
+    fn client_received(&mut self, now: u64, msg: Message) -> Result<(), TestError> {
+        let in_reply_to = msg.body.in_reply_to;
+        if let Some(call) = self.setup.iter_mut().find(|c| c.client == msg.dest && !c.answered) {
+            if in_reply_to != Some(1) {
+                return Ok(()); // a client ignores replies to other requests
+            }
+            if msg.body.kind != call.expect {
+                let node = &self.node_ids[call.node];
+                let body = serde_json::to_string(&msg.body).unwrap_or_default();
+                return Err(TestError::Setup(format!("node {node} answered with {body} instead of {}", call.expect)));
+            }
+            call.answered = true;
+            if call.expect == "init_ok" {
+                self.net.unregister(&msg.dest); // init clients close once answered
+            }
+            return Ok(());
+        }
+        let Some(&w) = self.client_worker.get(&msg.dest) else { return Ok(()) };
+        let waiting = self.workers[w].op.as_ref().map(|op| op.msg_id);
+        if waiting.is_none() || waiting != in_reply_to {
+            return Ok(()); // late reply to an abandoned request: dropped silently
+        }
+        self.continue_op(now, w, Reply::Body(msg.body));
+        Ok(())
+    }
+
+    /// Takes one output of node `node`: a message goes onto the network; a malformed line or a
+    /// message to an unknown id mutes the node for the rest of the test, as Maelstrom does, and
+    /// is reported.
+    pub fn node_output(&mut self, now: u64, node: usize, output: NodeOutput) {
+        if self.muted.get(node).is_none_or(Option::is_some) {
+            return;
+        }
+        let msg = match output {
+            NodeOutput::Line(line) => match parse_line(&line) {
+                Ok(msg) => msg,
+                Err(why) => return self.mute(node, &why, &line),
+            },
+            NodeOutput::Message(msg) => msg,
+        };
+        if let Err(err) = self.net.accepts(&msg) {
+            let line = serde_json::to_string(&msg).unwrap_or_default();
+            return self.mute(node, &err.to_string(), &line);
+        }
+        if let Err(err) = self.net.send(now, msg, &mut self.rng) {
+            tracing::error!(%err, "the network refused a message it had accepted");
+        }
+    }
+
+    fn mute(&mut self, node: usize, why: &str, line: &str) {
+        let problem = format!(
+            "node {} wrote a line Maelstrom rejects ({why}); its output is muted from now on, as Maelstrom stops reading it: {line}",
+            self.node_ids[node]
+        );
+        tracing::error!("{problem}");
+        if self.problems.len() < PROBLEMS_MAX {
+            self.problems.push(problem.clone());
+        }
+        self.muted[node] = Some(problem);
+    }
+}
+
+/// Parses a node's stdout line into a message, or says why Maelstrom would reject it.
+///
+/// The body must be a message body (an object with a string `type` and integer `msg_id` and
+/// `in_reply_to` when present), the one wire type glomer's nodes and runner share; Maelstrom
+/// itself lets node-to-node bodies take any shape (see docs/harness.md).
+fn parse_line(line: &str) -> Result<Message, String> {
+    let NodeLine { src, dest, body, .. } = serde_json::from_str(line).map_err(|e| e.to_string())?;
+    Ok(Message { src, dest, body })
+}
