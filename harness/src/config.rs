@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::checker::availability::Availability;
+use crate::nemesis::Faults;
 use crate::net::latency::LatencyDist;
 
 /// Which executor runs the nodes.
@@ -33,8 +34,8 @@ pub struct TestConfig {
     pub latency_ms: u64,
     /// How per-message latency is drawn.
     pub latency_dist: LatencyDist,
-    /// Whether the partition nemesis runs.
-    pub nemesis_partition: bool,
+    /// The faults the nemesis injects (`--nemesis partition,kill,pause`).
+    pub nemesis: Faults,
     /// Mean gap between nemesis ops, in seconds.
     pub nemesis_interval_s: f64,
     /// Broadcast topology name.
@@ -80,7 +81,7 @@ impl TestConfig {
             concurrency: node_count,
             latency_ms: 0,
             latency_dist: LatencyDist::Constant,
-            nemesis_partition: false,
+            nemesis: Faults::default(),
             nemesis_interval_s: 10.0,
             topology: "grid".to_owned(),
             availability: None,

@@ -14,6 +14,7 @@ use crate::executor::process::ProcessExecutor;
 use crate::executor::sim::SimExecutor;
 use crate::executor::Executor;
 use crate::history::{Op, Validity};
+use crate::nemesis::FaultPeriod;
 use crate::net::stats::NetStats;
 use crate::plot;
 use crate::results::{analyze, Analysis};
@@ -57,6 +58,8 @@ pub struct Report {
     pub server_sends_per_s: Vec<u64>,
     /// Nodes muted and why.
     pub problems: Vec<String>,
+    /// When each fault of the nemesis was in force, for plots that mark them.
+    pub faults: Vec<FaultPeriod>,
 }
 
 impl Report {
@@ -107,6 +110,7 @@ pub fn run_with(
         net,
         server_sends_per_s: outcome.net.server_sends_per_s().to_vec(),
         problems: outcome.problems,
+        faults: outcome.faults,
     })
 }
 
@@ -142,13 +146,15 @@ fn progress_bar(real_time: bool) -> ProgressBar {
     bar
 }
 
-/// Writes `results.json`, `history.json` and the plots into `dir`.
+/// Writes `results.json`, `history.json`, `faults.json` and the plots into `dir`.
 pub fn write_store(dir: &Path, report: &Report) -> Result<(), std::io::Error> {
     fs::create_dir_all(dir)?;
     let results = serde_json::to_string_pretty(&report.analysis.results).map_err(std::io::Error::other)?;
     fs::write(dir.join("results.json"), results)?;
     let history = serde_json::to_string(&report.history).map_err(std::io::Error::other)?;
     fs::write(dir.join("history.json"), history)?;
+    let faults = serde_json::to_string_pretty(&report.faults).map_err(std::io::Error::other)?;
+    fs::write(dir.join("faults.json"), faults)?;
     fs::write(dir.join("latency.svg"), plot::latency_svg(&report.history))?;
     fs::write(dir.join("rate.svg"), plot::rate_svg(&report.server_sends_per_s))?;
     Ok(())

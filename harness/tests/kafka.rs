@@ -78,7 +78,7 @@ fn glomer_kafka_stays_valid_through_partitions_and_repairs_replicas_after_the_he
     for seed in 0..5 {
         let mut config = short_5(2, seed);
         config.time_limit_s = 8.0;
-        config.nemesis_partition = true;
+        config.nemesis.partition = true;
         config.nemesis_interval_s = 2.0;
         let report = run(&config).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         assert_valid(&report, &format!("seed {seed}, partitions"));

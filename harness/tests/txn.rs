@@ -28,7 +28,7 @@ fn challenge_6(node_count: usize, model: &str, partition: bool, seed: u64) -> Te
     config.rate = 1000.0;
     config.consistency_models = vec![model.to_owned()];
     config.availability = Some(Availability::Total);
-    config.nemesis_partition = partition;
+    config.nemesis.partition = partition;
     config.seed = seed;
     config.out =
         std::env::temp_dir().join("glomer-txn-tests").join(format!("6-{node_count}-{model}-{partition}-{seed}"));

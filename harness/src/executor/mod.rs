@@ -60,6 +60,17 @@ pub trait Executor {
     /// Waits until `until_ns` (or forever when `None`) or until some node produced output,
     /// whichever is first; returns what the nodes produced, in order.
     fn wait(&mut self, until_ns: Option<u64>) -> Result<Vec<(usize, NodeOutput)>, ExecError>;
+    /// Kills node `node` (SIGKILL): it loses everything it held in memory, and stays down
+    /// until [`Executor::restart`].
+    fn kill(&mut self, node: usize) -> Result<(), ExecError>;
+    /// Starts a fresh node in place of killed node `node`: same id, same working directory.
+    /// The test then sends it a fresh `init`.
+    fn restart(&mut self, node: usize) -> Result<(), ExecError>;
+    /// Pauses node `node` (SIGSTOP): it handles nothing and its timers wait; messages for it
+    /// wait until it resumes.
+    fn pause(&mut self, node: usize) -> Result<(), ExecError>;
+    /// Resumes paused node `node` (SIGCONT).
+    fn resume(&mut self, node: usize) -> Result<(), ExecError>;
     /// Stops every node (SIGKILL for processes, as Maelstrom's teardown does).
     fn shutdown(&mut self) -> Result<(), ExecError>;
     /// Whether time is the wall clock (then a progress bar is worth drawing).

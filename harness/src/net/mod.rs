@@ -8,7 +8,7 @@ pub mod latency;
 pub mod stats;
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap, HashSet};
 
 use glomer_adapters::{Body, Message};
 use rand_chacha::ChaCha8Rng;
@@ -54,6 +54,8 @@ pub enum NetError {
 #[derive(Debug)]
 struct Queued {
     deadline_ns: u64,
+    /// The life of the recipient the message was sent to (see [`Network::node_up`]).
+    life: u32,
     delivery: Delivery,
 }
 
@@ -83,6 +85,11 @@ pub struct Network {
     latency: Latency,
     /// Recipient → senders it refuses (maelstrom/net.clj).
     grudge: BTreeMap<String, BTreeSet<String>>,
+    /// Killed nodes: what arrives for them is lost.
+    down: HashSet<String>,
+    /// Per restarted node, how many times it was restarted: a message sent to an earlier life
+    /// is lost, as Maelstrom gives a restarted node a fresh queue.
+    lives: HashMap<String, u32>,
     stats: NetStats,
     next_id: u64,
     /// Server messages sent per second of the run, for the rate plot.
@@ -101,6 +108,8 @@ impl Network {
             queue: BinaryHeap::new(),
             latency,
             grudge: BTreeMap::new(),
+            down: HashSet::new(),
+            lives: HashMap::new(),
             stats: NetStats::default(),
             next_id: 0,
             server_sends_per_s: Vec::new(),
@@ -138,12 +147,13 @@ impl Network {
             }
             self.server_sends_per_s[second] += 1;
         }
+        let life = self.lives.get(&msg.dest).copied().unwrap_or(0);
         let delivery = Delivery { id: self.next_id, msg };
         self.next_id += 1;
         if self.log_send {
             eprintln!("net send {}", delivery.to_line());
         }
-        self.queue.push(Reverse(Queued { deadline_ns: now_ns + delay_ms * 1_000_000, delivery }));
+        self.queue.push(Reverse(Queued { deadline_ns: now_ns + delay_ms * 1_000_000, life, delivery }));
         Ok(())
     }
 
@@ -161,13 +171,15 @@ impl Network {
     }
 
     /// The next message due at `now_ns`, skipping (and losing for good) messages a grudge
-    /// refuses and messages to ids closed meanwhile.
+    /// refuses, messages to ids closed meanwhile, and messages to a killed node or to an
+    /// earlier life of a restarted one.
     pub fn pop_due(&mut self, now_ns: u64) -> Option<Delivery> {
         while self.queue.peek().is_some_and(|Reverse(q)| q.deadline_ns <= now_ns) {
-            let Reverse(Queued { delivery, .. }) = self.queue.pop()?;
+            let Reverse(Queued { delivery, life, .. }) = self.queue.pop()?;
             let msg = &delivery.msg;
             let refused = self.grudge.get(&msg.dest).is_some_and(|senders| senders.contains(&msg.src));
-            if refused || !self.registered.contains(&msg.dest) {
+            let lost = self.down.contains(&msg.dest) || self.lives.get(&msg.dest).is_some_and(|&now| now != life);
+            if refused || lost || !self.registered.contains(&msg.dest) {
                 continue;
             }
             self.stats.received(&msg.src, &msg.dest);
@@ -182,6 +194,19 @@ impl Network {
     /// Replaces the grudge (a partition starts).
     pub fn set_grudge(&mut self, grudge: BTreeMap<String, BTreeSet<String>>) {
         self.grudge = grudge;
+    }
+
+    /// Marks node `id` killed: it stays registered (Maelstrom does not unregister it), and
+    /// everything that arrives for it is lost.
+    pub fn node_down(&mut self, id: &str) {
+        self.down.insert(id.to_owned());
+    }
+
+    /// Marks node `id` restarted: it receives again, and nothing sent to its earlier life is
+    /// delivered.
+    pub fn node_up(&mut self, id: &str) {
+        self.down.remove(id);
+        *self.lives.entry(id.to_owned()).or_insert(0) += 1;
     }
 
     /// Empties every grudge.
@@ -262,6 +287,23 @@ mod tests {
         let got: Vec<Value> =
             std::iter::from_fn(|| net.pop_due(5_000_000)).map(|d| d.msg.body.fields["n"].clone()).collect();
         assert_eq!(got, (0..10).map(|i| json!(i)).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn messages_to_a_killed_node_and_to_its_earlier_life_are_lost() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut net = network(10);
+        net.send(0, msg("n0", "n1", 1), &mut rng).unwrap();
+        net.node_down("n1");
+        net.send(0, msg("n0", "n1", 2), &mut rng).unwrap();
+        assert_eq!(net.pop_due(10_000_000), None, "delivered to a dead node");
+        net.send(20_000_000, msg("n0", "n1", 3), &mut rng).unwrap();
+        net.node_up("n1");
+        net.send(20_000_000, msg("n0", "n1", 4), &mut rng).unwrap();
+        let got: Vec<Value> =
+            std::iter::from_fn(|| net.pop_due(40_000_000)).map(|d| d.msg.body.fields["n"].clone()).collect();
+        assert_eq!(got, [json!(4)], "only what was sent to the new life arrives");
+        assert_eq!((net.stats().servers.send_count, net.stats().servers.recv_count), (4, 1));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //!   and recovery wait, the final phase (maelstrom/core.clj);
 //! - [`schedule`]: which worker performs which op when: the rate-paced main stream, a
 //!   workload's side stream, the final ops, client timeouts;
-//! - [`faults`]: the nemesis's ops on the network and the nodes;
+//! - [`faults`]: the nemesis's ops on the network (partitions) and the nodes (kill, pause);
 //! - [`route`]: every message through the network to nodes, clients and services, and every
 //!   line a node writes back.
 
@@ -23,7 +23,8 @@ use self::phases::{Phase, SetupCall};
 use crate::config::TestConfig;
 use crate::executor::{ExecError, Executor};
 use crate::history::{Op, OpType, Process};
-use crate::nemesis::Schedule;
+use crate::nemesis::process::ProcessFaults;
+use crate::nemesis::{FaultPeriod, Schedule};
 use crate::net::latency::Latency;
 use crate::net::Network;
 use crate::op::OpSpec;
@@ -55,6 +56,16 @@ pub struct Outcome {
     pub problems: Vec<String>,
     /// The workload, whose checker judges the history.
     pub workload: Box<dyn TestWorkload>,
+    /// When each fault was in force.
+    pub faults: Vec<FaultPeriod>,
+}
+
+/// Whether a node runs, as the nemesis left it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeState {
+    Up,
+    Paused,
+    Down,
 }
 
 /// One test run in progress.
@@ -86,7 +97,20 @@ pub struct Test {
     side: Option<SideStream>,
     /// Next op of the side stream.
     next_side_ns: u64,
-    nemesis: Option<Schedule>,
+    /// The partition package's schedule, with `--nemesis partition`.
+    partitions: Option<Schedule>,
+    /// Whether a partition is in force (so the next partition op is a heal).
+    partitioned: bool,
+    /// The process package's schedule, with `--nemesis kill` or `pause`.
+    process_schedule: Option<Schedule>,
+    process_faults: ProcessFaults,
+    node_states: Vec<NodeState>,
+    /// Init clients of restarted nodes, still waiting for `init_ok`, and their node.
+    restart_inits: HashMap<String, usize>,
+    /// Whether a message to a retired client is dropped rather than muting its node (see
+    /// docs/harness.md: the paused-node late-reply hazard).
+    drop_late_replies: bool,
+    fault_periods: Vec<FaultPeriod>,
     problems: Vec<String>,
 }
 
@@ -121,7 +145,15 @@ impl Test {
             recover_until_ns: 0,
             side: None,
             next_side_ns: u64::MAX,
-            nemesis: config.nemesis_partition.then(|| Schedule::new(0, config.nemesis_interval_s)),
+            partitions: config.nemesis.partition.then(|| Schedule::new(0, config.nemesis_interval_s)),
+            partitioned: false,
+            process_schedule: (config.nemesis.kill || config.nemesis.pause)
+                .then(|| Schedule::new(0, config.nemesis_interval_s)),
+            process_faults: ProcessFaults::new(config.nemesis.kill, config.nemesis.pause),
+            node_states: vec![NodeState::Up; n],
+            restart_inits: HashMap::new(),
+            drop_late_replies: config.nemesis.pause,
+            fault_periods: Vec::new(),
             problems: Vec::new(),
         }
     }
@@ -155,7 +187,7 @@ impl Test {
                 progressed = true;
             }
             progressed |= self.fire_timeouts(now)?;
-            progressed |= self.step_phase(now)?;
+            progressed |= self.step_phase(now, exec)?;
             if !progressed {
                 return Ok(());
             }
@@ -171,7 +203,13 @@ impl Test {
 
     /// Ends the test and hands over what the analysis needs.
     pub fn finish(self) -> Outcome {
-        Outcome { history: self.history, net: self.net, problems: self.problems, workload: self.workload }
+        Outcome {
+            history: self.history,
+            net: self.net,
+            problems: self.problems,
+            workload: self.workload,
+            faults: self.fault_periods,
+        }
     }
 
     fn open_client(&mut self) -> String {

@@ -7,6 +7,7 @@ use glomer_adapters::Body;
 use rand::Rng;
 
 use super::{Test, TestError, NS_PER_S};
+use crate::executor::Executor;
 use crate::worker::Worker;
 
 /// `init_ok` must arrive within this (maelstrom/db.clj).
@@ -62,9 +63,21 @@ impl Test {
 
     /// Sends node `node` its `init` from a fresh init client.
     pub(super) fn send_init(&mut self, now: u64, node: usize) {
-        let body =
-            Body::new("init").with("node_id", self.node_ids[node].clone()).with("node_ids", self.node_ids.clone());
-        self.setup_call(now, node, body, "init_ok", INIT_TIMEOUT_NS);
+        self.setup_call(now, node, self.init_body(node), "init_ok", INIT_TIMEOUT_NS);
+    }
+
+    /// Sends restarted node `node` a fresh `init` from a fresh init client. Unlike start-up, a
+    /// restarted node that does not answer does not abort the run: the ops it misses say so.
+    pub(super) fn restart_init(&mut self, now: u64, node: usize) {
+        let client = self.open_client();
+        let mut body = self.init_body(node);
+        body.msg_id = Some(1);
+        self.send(now, &client, &self.node_ids[node].clone(), body);
+        self.restart_inits.insert(client, node);
+    }
+
+    fn init_body(&self, node: usize) -> Body {
+        Body::new("init").with("node_id", self.node_ids[node].clone()).with("node_ids", self.node_ids.clone())
     }
 
     fn setup_call(&mut self, now: u64, node: usize, mut body: Body, expect: &'static str, timeout_ns: u64) {
@@ -80,8 +93,9 @@ impl Test {
             Phase::Main => {
                 let idle = self.workers.iter().any(Worker::is_idle);
                 let op = idle.then_some(self.next_op_ns.min(self.next_side_ns));
-                let nemesis = self.nemesis.as_ref().map(|s| s.next_ns);
-                [op, nemesis, Some(self.main_end_ns)].into_iter().flatten().min()
+                let partitions = self.partitions.as_ref().map(|s| s.next_ns);
+                let processes = self.process_schedule.as_ref().map(|s| s.next_ns);
+                [op, partitions, processes, Some(self.main_end_ns)].into_iter().flatten().min()
             }
             Phase::Recover => Some(self.recover_until_ns),
             Phase::Final => self.workers.iter().filter(|w| !w.finished && w.is_idle()).map(|w| w.wake_ns).min(),
@@ -98,16 +112,16 @@ impl Test {
     }
 
     /// Moves to the next phase when the current one is over, and runs the phase's work.
-    pub(super) fn step_phase(&mut self, now: u64) -> Result<bool, TestError> {
+    pub(super) fn step_phase(&mut self, now: u64, exec: &mut dyn Executor) -> Result<bool, TestError> {
         let all_answered = self.setup.iter().all(|c| c.answered);
         let all_idle = self.workers.iter().all(Worker::is_idle);
         match self.phase {
             Phase::Init if all_answered => self.start_setup(now),
             Phase::Setup if all_answered => self.start_main(now),
-            Phase::Main => return Ok(self.step_main(now)),
+            Phase::Main => return self.step_main(now, exec),
             Phase::Drain if all_idle => {
                 if self.generator.has_final_phase() {
-                    self.heal_all(now);
+                    self.heal_all(now, exec)?;
                     self.recover_until_ns = now + RECOVERY_NS;
                     self.phase = Phase::Recover;
                 } else {
@@ -139,9 +153,10 @@ impl Test {
         // The time limit counts from the first op of the nemesis and client streams together
         // (maelstrom/core.clj wraps both in one `time-limit`): the nemesis acts at once; without
         // it, the first client op; without either, now.
-        let first = if self.rate > 0.0 && self.nemesis.is_none() { self.next_op_ns } else { now };
+        let nemesis = self.partitions.is_some() || self.process_schedule.is_some();
+        let first = if self.rate > 0.0 && !nemesis { self.next_op_ns } else { now };
         self.main_end_ns = first + self.time_limit_ns;
-        if let Some(schedule) = self.nemesis.as_mut() {
+        for schedule in [self.partitions.as_mut(), self.process_schedule.as_mut()].into_iter().flatten() {
             schedule.next_ns = now;
         }
         self.side = self.generator.side_stream(self.workers.len());

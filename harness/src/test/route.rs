@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{Test, TestError};
 use crate::client::Reply;
 use crate::executor::{Executor, NodeOutput};
-use crate::net::Delivery;
+use crate::net::{Delivery, NetError};
 use crate::services;
 
 /// Problems kept for the report; a node that misbehaves once is muted, so this bounds only
@@ -61,6 +61,10 @@ impl Test {
             }
             return Ok(());
         }
+        if let Some(&node) = self.restart_inits.get(&msg.dest) {
+            self.restarted_node_answered(node, msg);
+            return Ok(());
+        }
         let Some(&w) = self.client_worker.get(&msg.dest) else { return Ok(()) };
         let waiting = self.workers[w].op.as_ref().map(|op| op.msg_id);
         if waiting.is_none() || waiting != in_reply_to {
@@ -68,6 +72,26 @@ impl Test {
         }
         self.continue_op(now, w, Reply::Body(msg.body));
         Ok(())
+    }
+
+    /// A restarted node's answer to its fresh `init`: its client closes; anything but
+    /// `init_ok` is reported.
+    fn restarted_node_answered(&mut self, node: usize, msg: Message) {
+        if msg.body.in_reply_to != Some(1) {
+            return;
+        }
+        if msg.body.kind != "init_ok" {
+            let body = serde_json::to_string(&msg.body).unwrap_or_default();
+            self.report(format!("node {} answered its restart's init with {body}", self.node_ids[node]));
+        }
+        self.restart_inits.remove(&msg.dest);
+        self.net.unregister(&msg.dest);
+    }
+
+    /// Whether `id` is a client this test opened and has since closed.
+    fn is_retired_client(&self, id: &str) -> bool {
+        let number = id.strip_prefix('c').and_then(|n| n.parse::<u64>().ok());
+        number.is_some_and(|n| n < self.next_client) && !self.net.is_registered(id)
     }
 
     /// Takes one output of node `node`: a message goes onto the network; a malformed line or a
@@ -85,6 +109,12 @@ impl Test {
             NodeOutput::Message(msg) => msg,
         };
         if let Err(err) = self.net.accepts(&msg) {
+            let NetError::Unregistered(id) = &err;
+            if self.drop_late_replies && self.is_retired_client(id) {
+                // A node resumed from a pause answers a client that gave up on it meanwhile.
+                tracing::debug!(node = %self.node_ids[node], client = %id, "dropping a late reply to a retired client");
+                return;
+            }
             let line = serde_json::to_string(&msg).unwrap_or_default();
             return self.mute(node, &err.to_string(), &line);
         }
@@ -98,11 +128,15 @@ impl Test {
             "node {} wrote a line Maelstrom rejects ({why}); its output is muted from now on, as Maelstrom stops reading it: {line}",
             self.node_ids[node]
         );
+        self.report(problem.clone());
+        self.muted[node] = Some(problem);
+    }
+
+    fn report(&mut self, problem: String) {
         tracing::error!("{problem}");
         if self.problems.len() < PROBLEMS_MAX {
-            self.problems.push(problem.clone());
+            self.problems.push(problem);
         }
-        self.muted[node] = Some(problem);
     }
 }
 

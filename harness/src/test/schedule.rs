@@ -7,6 +7,7 @@ use rand::Rng;
 use super::phases::Phase;
 use super::{Test, TestError, NS_PER_MS, NS_PER_S};
 use crate::client::{Reply, Step};
+use crate::executor::Executor;
 use crate::history::{OpType, Process};
 use crate::op::{Completion, OpSpec};
 use crate::worker::{InFlight, WorkerClient};
@@ -23,12 +24,12 @@ impl Test {
     }
 
     /// The main phase: nemesis ops, the rate-paced stream and the side stream.
-    pub(super) fn step_main(&mut self, now: u64) -> bool {
+    pub(super) fn step_main(&mut self, now: u64, exec: &mut dyn Executor) -> Result<bool, TestError> {
         if now >= self.main_end_ns {
             self.phase = Phase::Drain;
-            return true;
+            return Ok(true);
         }
-        let mut progressed = self.step_nemesis(now);
+        let mut progressed = self.step_nemesis(now, exec)?;
         while self.next_op_ns <= now && self.next_op_ns < self.main_end_ns {
             let Some(w) = self.rotation.pick(&self.workers) else {
                 self.op_blocked = true;
@@ -46,7 +47,7 @@ impl Test {
             self.next_op_ns = self.gap(base);
             progressed = true;
         }
-        progressed | self.step_side_stream(now)
+        Ok(progressed | self.step_side_stream(now))
     }
 
     fn step_side_stream(&mut self, now: u64) -> bool {
