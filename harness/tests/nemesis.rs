@@ -98,3 +98,31 @@ fn sim_runs_under_kill_and_pause_replay_exactly() {
     let b = run_glomer_node("g-set", 3, faults, 9);
     assert_eq!(a.history, b.history, "seed 9");
 }
+
+/// A request that timed out on a paused node retires its client; when the node resumes it
+/// answers that client. Upstream that mutes the node; glomer drops the reply (docs/harness.md),
+/// so the node keeps serving.
+#[test]
+fn a_resumed_node_answering_a_retired_client_is_not_muted() {
+    let seed = 1;
+    let mut config = TestConfig::new("echo", 3);
+    config.time_limit_s = 30.0;
+    config.rate = 10.0;
+    config.nemesis = PAUSE;
+    config.nemesis_interval_s = 10.0;
+    config.seed = seed;
+    let mut exec = SimExecutor::from_registry("echo", &[]).expect("a glomer node");
+    let report = run_with(&config, workload::build(&config).expect("echo"), &mut exec).expect("run");
+    let first_info = report.history.iter().find(|op| op.kind == OpType::Info && op.is_client());
+    let Some(timed_out) = first_info else { panic!("seed {seed}: no request timed out on a paused node") };
+    let Process::Client(process) = timed_out.process else { unreachable!("nemesis ops are not client ops") };
+    assert!(report.problems.is_empty(), "seed {seed}: {:?}", report.problems);
+    // Worker w talks to node w (concurrency = node count), and process p belongs to worker p mod 3.
+    let node = process % 3;
+    let served_after = report.history.iter().any(|op| {
+        op.kind == OpType::Ok
+            && op.time_ns > timed_out.time_ns
+            && matches!(op.process, Process::Client(p) if p % 3 == node)
+    });
+    assert!(served_after, "seed {seed}: node n{node} stopped answering after its client timed out");
+}

@@ -149,3 +149,29 @@ fn parse_line(line: &str) -> Result<Message, String> {
     let NodeLine { src, dest, body, .. } = serde_json::from_str(line).map_err(|e| e.to_string())?;
     Ok(Message { src, dest, body })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_node_line_may_carry_an_id_and_nothing_else() {
+        let msg = parse_line(r#"{"id":4,"src":"n0","dest":"c1","body":{"type":"echo_ok","in_reply_to":1}}"#);
+        assert_eq!(msg.map(|m| (m.src, m.body.kind, m.body.in_reply_to)), Ok(("n0".into(), "echo_ok".into(), Some(1))));
+        assert!(parse_line(r#"{"src":"n0","dest":"c1","body":{"type":"x"},"extra":1}"#).unwrap_err().contains("extra"));
+    }
+
+    #[test]
+    fn lines_maelstrom_rejects_and_bodies_without_a_type_are_refused_with_a_reason() {
+        for line in [
+            "not json",
+            r#"{"dest":"c1","body":{"type":"x"}}"#,
+            r#"{"src":1,"dest":"c1","body":{"type":"x"}}"#,
+            r#"{"src":"n0","dest":"c1"}"#,
+            r#"{"src":"n0","dest":"c1","body":{"echo":1}}"#,
+        ] {
+            let why = parse_line(line).expect_err(line);
+            assert!(!why.is_empty(), "{line}");
+        }
+    }
+}
