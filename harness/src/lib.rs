@@ -8,7 +8,7 @@
 //! # Layout
 //!
 //! - [`cli`] parses `glomer test`'s flags into a [`config::TestConfig`].
-//! - [`test`] is the test itself: its phases, the op schedule, the nemesis's faults and the
+//! - [`test`](mod@test) is the test itself: its phases, the op schedule, the nemesis's faults and the
 //!   routing of every message ([`test::Test`]).
 //! - [`executor`] runs the nodes, as processes ([`executor::process`]) or in-process under
 //!   virtual time ([`executor::sim`]).

@@ -1,11 +1,11 @@
 //! The test itself, independent of how nodes run. Both executors drive one [`Test`]:
 //!
-//! - [`phases`]: start-up (`init`, the workload's setup), the main phase, draining, the heal
+//! - `phases`: start-up (`init`, the workload's setup), the main phase, draining, the heal
 //!   and recovery wait, the final phase (maelstrom/core.clj);
-//! - [`schedule`]: which worker performs which op when: the rate-paced main stream, a
+//! - `schedule`: which worker performs which op when: the rate-paced main stream, a
 //!   workload's side stream, the final ops, client timeouts;
-//! - [`faults`]: the nemesis's ops on the network (partitions) and the nodes (kill, pause);
-//! - [`route`]: every message through the network to nodes, clients and services, and every
+//! - `faults`: the nemesis's ops on the network (partitions) and the nodes (kill, pause);
+//! - `route`: every message through the network to nodes, clients and services, and every
 //!   line a node writes back.
 
 mod faults;
