@@ -4,8 +4,13 @@
 #[path = "../tests/support/nodes.rs"]
 mod nodes;
 
+/// A file in the working directory that gets one line per start, so tests can see that a
+/// killed node was started again in its own directory.
+const STARTS_FILE: &str = "starts";
+
 fn main() {
     let behaviour = std::env::args().nth(1).unwrap_or_default();
+    record_start();
     if behaviour == "crash" {
         // Answers init, then dies: the runner must abort with 255 and show this line.
         let mut line = String::new();
@@ -28,5 +33,13 @@ fn main() {
     // Maelstrom kills nodes; a node that returns early would be reported as crashed, so stay.
     loop {
         std::thread::park();
+    }
+}
+
+fn record_start() {
+    use std::io::Write;
+    let file = std::fs::OpenOptions::new().create(true).append(true).open(STARTS_FILE);
+    if let Err(err) = file.and_then(|mut f| writeln!(f, "{}", std::process::id())) {
+        eprintln!("test_node: cannot record this start in {STARTS_FILE}: {err}");
     }
 }

@@ -1,5 +1,5 @@
-//! `glomer test`'s command line: Maelstrom's and Jepsen's flags with their defaults (spec 7),
-//! trailing arguments for the nodes (spec 7.3), and Maelstrom's exit statuses.
+//! `glomer test`'s command line: Maelstrom's and Jepsen's flags with their defaults (docs/harness.md),
+//! trailing arguments for the nodes (docs/harness.md), and Maelstrom's exit statuses.
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::checker::availability::Availability;
 use crate::config::{ExecutorKind, TestConfig};
 use crate::history::Validity;
+use crate::nemesis::Faults;
 use crate::net::latency::LatencyDist;
 use crate::results::summary;
 use crate::run::{self, RunError};
@@ -68,7 +69,7 @@ struct TestArgs {
     /// constant, uniform or exponential.
     #[arg(long, default_value = "constant")]
     latency_dist: String,
-    /// Faults, comma-separated: only `partition`.
+    /// Faults, comma-separated: partition, kill, pause.
     #[arg(long)]
     nemesis: Option<String>,
     /// Mean seconds between nemesis ops.
@@ -190,10 +191,8 @@ fn config(args: TestArgs) -> Result<TestConfig, String> {
             args.latency_dist
         ));
     }
-    let faults = args.nemesis.as_deref().map(list).unwrap_or_default();
-    if let Some(bad) = faults.iter().find(|f| f.as_str() != "partition") {
-        return Err(format!("--nemesis {bad:?}: the only fault is partition"));
-    }
+    let faults = Faults::parse(args.nemesis.as_deref().unwrap_or_default())
+        .map_err(|bad| format!("--nemesis {bad:?}: the faults are {}", Faults::NAMES.join(", ")))?;
     let positive = |name: &str, v: f64| {
         if v > 0.0 && v.is_finite() {
             Ok(v)
@@ -221,7 +220,7 @@ fn config(args: TestArgs) -> Result<TestConfig, String> {
     config.rate = args.rate;
     config.latency_ms = args.latency;
     config.latency_dist = latency_dist;
-    config.nemesis_partition = !faults.is_empty();
+    config.nemesis = faults;
     config.nemesis_interval_s = positive("nemesis-interval", args.nemesis_interval)?;
     config.topology = args.topology;
     config.availability = args.availability.as_deref().map(parse_availability).transpose()?;
@@ -366,7 +365,7 @@ mod tests {
         let c = parse(&["-w", "echo"]).unwrap();
         assert_eq!(c.node_ids, ["n1", "n2", "n3", "n4", "n5"]);
         assert_eq!((c.time_limit_s, c.rate, c.concurrency, c.latency_ms), (60.0, 5.0, 5, 0));
-        assert_eq!((c.nemesis_partition, c.nemesis_interval_s, c.topology.as_str()), (false, 10.0, "grid"));
+        assert_eq!((c.nemesis.any(), c.nemesis_interval_s, c.topology.as_str()), (false, 10.0, "grid"));
         assert_eq!(c.executor, ExecutorKind::Process);
     }
 
@@ -377,7 +376,7 @@ mod tests {
         assert_eq!(c.node_ids.len(), 25);
         let c = parse(&["-w", "txn-rw-register", "–-nemesis", "partition"]).unwrap();
         assert_eq!(c.node_args, ["–-nemesis", "partition"]);
-        assert!(!c.nemesis_partition);
+        assert!(!c.nemesis.any());
     }
 
     #[test]
@@ -388,9 +387,12 @@ mod tests {
     }
 
     #[test]
-    fn unknown_nemesis_is_rejected() {
-        assert!(parse(&["--nemesis", "kill"]).unwrap_err().contains("--nemesis"));
-        assert!(parse(&["--nemesis", "partition , partition"]).unwrap().nemesis_partition);
+    fn nemesis_combines_partition_kill_and_pause_and_rejects_the_rest() {
+        assert!(parse(&["--nemesis", "clock"]).unwrap_err().contains("--nemesis"));
+        assert!(parse(&["--nemesis", "partition , partition"]).unwrap().nemesis.partition);
+        let all = parse(&["--nemesis", "partition,kill,pause"]).unwrap().nemesis;
+        assert_eq!(all, Faults { partition: true, kill: true, pause: true });
+        assert!(!parse(&["--nemesis", "kill"]).unwrap().nemesis.partition);
     }
 
     #[test]

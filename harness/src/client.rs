@@ -1,44 +1,18 @@
 //! Maelstrom's client side of an op: requests, reply schemas and how a reply (or its absence)
-//! becomes a completion (spec 2.3; maelstrom/client.clj).
+//! becomes a completion (maelstrom/client.clj; the error rules of
+//! [Maelstrom's protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md#errors)).
 
-use serde_json::{json, Map, Value};
+use glomer_adapters::{Body, ErrorCode};
+use serde_json::{json, Value};
 
 use crate::history::OpType;
-use crate::workload::OpSpec;
-use glomer_adapters::ErrorCode;
-
-/// How an op ended, as it goes into the history.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Completion {
-    /// `Ok`, `Fail` or `Info`.
-    pub kind: OpType,
-    /// The completion's value.
-    pub value: Value,
-    /// Maelstrom's `:error`.
-    pub error: Option<Value>,
-    /// The exception, when the client threw.
-    pub exception: Option<String>,
-}
-
-impl Completion {
-    /// An `:ok` completion.
-    pub fn ok(value: Value) -> Self {
-        Completion { kind: OpType::Ok, value, error: None, exception: None }
-    }
-
-    /// An `:info` completion from an exception in the client (Jepsen's interpreter records
-    /// these as `:error "indeterminate: …"`).
-    pub fn thrown(value: Value, exception: String) -> Self {
-        let error = Some(json!(format!("indeterminate: {exception}")));
-        Completion { kind: OpType::Info, value, error, exception: Some(exception) }
-    }
-}
+use crate::op::{Completion, OpSpec};
 
 /// What a client does next for its op.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
-    /// Send this request body (an object; the engine adds `msg_id`) and wait for its reply.
-    Call(Value),
+    /// Send this request body (the test adds `msg_id`) and wait for its reply.
+    Call(Body),
     /// The op is over.
     Done(Completion),
 }
@@ -47,13 +21,13 @@ pub enum Step {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// A reply body (success or `"type":"error"`).
-    Body(Value),
+    Body(Body),
     /// Nothing before the client timeout.
     Timeout,
 }
 
 /// One workload client: the logic behind one op, possibly several RPCs long (kafka's poll then
-/// commit). A client lives as long as its `c` id (spec 2.4).
+/// commit). A client lives as long as its `c` id (Jepsen's interpreter).
 pub trait Client: Send {
     /// Starts `op`.
     fn invoke(&mut self, op: &OpSpec) -> Step;
@@ -78,7 +52,8 @@ pub enum Field {
 }
 
 /// A closed reply schema: exactly this `type`, these fields (all required), plus `msg_id` and
-/// `in_reply_to`; anything else is malformed (spec 1.6).
+/// `in_reply_to`; anything else is malformed (maelstrom/client.clj checks replies against the
+/// workload's schema).
 #[derive(Debug, Clone, Copy)]
 pub struct Schema {
     /// The reply's `type`.
@@ -89,13 +64,12 @@ pub struct Schema {
 
 impl Schema {
     /// Why `body` does not match, if it does not.
-    pub fn violation(&self, body: &Value) -> Option<String> {
-        let Some(map) = body.as_object() else { return Some(format!("reply body {body} is not an object")) };
-        if map.get("type").and_then(Value::as_str) != Some(self.kind) {
-            return Some(format!("expected type {:?}, got {}", self.kind, map.get("type").unwrap_or(&Value::Null)));
+    pub fn violation(&self, body: &Body) -> Option<String> {
+        if body.kind != self.kind {
+            return Some(format!("expected type {:?}, got {:?}", self.kind, body.kind));
         }
         for (name, field) in self.fields {
-            let Some(v) = map.get(*name) else { return Some(format!("missing field {name:?}")) };
+            let Some(v) = body.get(name) else { return Some(format!("missing field {name:?}")) };
             let fits = match field {
                 Field::Any => true,
                 Field::Int => v.is_i64() || v.is_u64(),
@@ -109,9 +83,8 @@ impl Schema {
                 return Some(format!("field {name:?} has the wrong type: {v}"));
             }
         }
-        let allowed =
-            |k: &str| k == "type" || k == "msg_id" || k == "in_reply_to" || self.fields.iter().any(|f| f.0 == k);
-        map.keys().find(|k| !allowed(k)).map(|k| format!("unexpected field {k:?}"))
+        let allowed = |k: &str| self.fields.iter().any(|f| f.0 == k);
+        body.fields.keys().find(|k| !allowed(k)).map(|k| format!("unexpected field {k:?}"))
     }
 }
 
@@ -122,7 +95,8 @@ fn is_micro_op(op: &Value, fs: &[&str]) -> bool {
     }
 }
 
-/// How a workload's client turns errors and timeouts into completions (spec 2.3).
+/// How a workload's client turns errors and timeouts into completions (maelstrom/client.clj
+/// `with-errors`).
 #[derive(Debug, Clone, Copy)]
 pub enum Outcomes {
     /// Maelstrom's classification rule, with these idempotent `f`s.
@@ -143,7 +117,7 @@ impl Outcomes {
                 let text = body.get("text").cloned().unwrap_or(Value::Null);
                 let code = code.unwrap_or(ErrorCode::Other(u64::MAX));
                 let thrown = json!({"type": "rpc-error", "code": code.code(), "name": code.name(),
-                    "definite?": code.is_definite(), "body": body});
+                    "definite?": code.is_definite(), "body": body_json(body)});
                 (json!([code.name(), text]), code.is_definite(), format!("throw+: {thrown}"))
             }
         };
@@ -162,11 +136,11 @@ impl Outcomes {
 #[derive(Debug, Clone, Copy)]
 pub struct SingleRpc {
     /// The request body of op `f` with invocation value `value`.
-    pub request: fn(f: &str, value: &Value) -> Value,
+    pub request: fn(f: &str, value: &Value) -> Body,
     /// The reply schema of op `f`.
     pub schema: fn(f: &str) -> Schema,
     /// The `:ok` value of op `f` from its invocation value and reply body.
-    pub ok_value: fn(f: &str, value: &Value, body: &Value) -> Value,
+    pub ok_value: fn(f: &str, value: &Value, body: &Body) -> Value,
     /// Error classification.
     pub outcomes: Outcomes,
 }
@@ -179,57 +153,68 @@ impl Client for SingleRpc {
     fn on_reply(&mut self, op: &OpSpec, reply: Reply) -> Step {
         let (f, value) = (op.f.as_str(), &op.value);
         let Reply::Body(body) = &reply else { return Step::Done(self.outcomes.on_failure(f, value, &reply)) };
-        if body.get("type").and_then(Value::as_str) == Some("error") {
+        if body.kind == "error" {
             return Step::Done(self.outcomes.on_failure(f, value, &reply));
         }
         match (self.schema)(f).violation(body) {
-            Some(why) => {
-                Step::Done(Completion::thrown(value.clone(), format!("malformed RPC response: {why}: {body}")))
-            }
+            Some(why) => Step::Done(malformed(value, &why, body)),
             None => Step::Done(Completion::ok((self.ok_value)(f, value, body))),
         }
     }
 }
 
 /// A request body `{"type": kind, ...fields}`.
-pub fn request(kind: &str, fields: &[(&str, Value)]) -> Value {
-    let mut map = Map::new();
-    map.insert("type".to_owned(), json!(kind));
+pub fn request(kind: &str, fields: &[(&str, Value)]) -> Body {
+    let mut body = Body::new(kind);
     for (k, v) in fields {
-        map.insert((*k).to_owned(), v.clone());
+        body.fields.insert((*k).to_owned(), v.clone());
     }
-    Value::Object(map)
+    body
+}
+
+/// A body as the JSON value Maelstrom's clients record (keys sorted, as in the history).
+pub fn body_json(body: &Body) -> Value {
+    serde_json::to_value(body).unwrap_or(Value::Null)
+}
+
+/// The `:info` completion of a reply that breaks its schema.
+pub fn malformed(value: &Value, why: &str, body: &Body) -> Completion {
+    Completion::thrown(value.clone(), format!("malformed RPC response: {why}: {}", body_json(body)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn body(v: Value) -> Body {
+        serde_json::from_value(v).expect("a body")
+    }
+
     const READ_OK: Schema = Schema { kind: "read_ok", fields: &[("messages", Field::List)] };
 
     #[test]
     fn schema_accepts_exact_reply_and_null_lists() {
         assert_eq!(
-            READ_OK.violation(&json!({"type": "read_ok", "messages": [1], "in_reply_to": 1, "msg_id": 3})),
+            READ_OK.violation(&body(json!({"type": "read_ok", "messages": [1], "in_reply_to": 1, "msg_id": 3}))),
             None
         );
-        assert_eq!(READ_OK.violation(&json!({"type": "read_ok", "messages": null})), None);
+        assert_eq!(READ_OK.violation(&body(json!({"type": "read_ok", "messages": null}))), None);
     }
 
     #[test]
     fn schema_rejects_extra_field_wrong_type_and_missing_field() {
-        assert!(READ_OK.violation(&json!({"type": "read_ok", "messages": [], "extra": 1})).is_some());
-        assert!(READ_OK.violation(&json!({"type": "read_ok", "messages": 3})).is_some());
-        assert!(READ_OK.violation(&json!({"type": "read_ok"})).is_some());
-        assert!(READ_OK.violation(&json!({"type": "read", "messages": []})).is_some());
+        assert!(READ_OK.violation(&body(json!({"type": "read_ok", "messages": [], "extra": 1}))).is_some());
+        assert!(READ_OK.violation(&body(json!({"type": "read_ok", "messages": 3}))).is_some());
+        assert!(READ_OK.violation(&body(json!({"type": "read_ok"}))).is_some());
+        assert!(READ_OK.violation(&body(json!({"type": "read", "messages": []}))).is_some());
     }
 
     #[test]
     fn micro_op_lists_need_three_element_ops_with_known_functions() {
         const TXN_OK: Schema = Schema { kind: "txn_ok", fields: &[("txn", Field::MicroOps(&["r", "w"]))] };
-        assert_eq!(TXN_OK.violation(&json!({"type": "txn_ok", "txn": [["r", 1, null], ["w", 2, 3]]})), None);
-        assert!(TXN_OK.violation(&json!({"type": "txn_ok", "txn": [["r", 1]]})).is_some());
-        assert!(TXN_OK.violation(&json!({"type": "txn_ok", "txn": [["append", 1, 2]]})).is_some());
+        assert_eq!(TXN_OK.violation(&body(json!({"type": "txn_ok", "txn": [["r", 1, null], ["w", 2, 3]]}))), None);
+        assert!(TXN_OK.violation(&body(json!({"type": "txn_ok", "txn": [["r", 1]]}))).is_some());
+        assert!(TXN_OK.violation(&body(json!({"type": "txn_ok", "txn": [["append", 1, 2]]}))).is_some());
     }
 
     #[test]
@@ -238,17 +223,17 @@ mod tests {
         let v = json!(null);
         assert_eq!(rule.on_failure("read", &v, &Reply::Timeout).kind, OpType::Fail);
         assert_eq!(rule.on_failure("broadcast", &v, &Reply::Timeout).kind, OpType::Info);
-        let definite = Reply::Body(json!({"type": "error", "code": 22, "text": "no"}));
+        let definite = Reply::Body(body(json!({"type": "error", "code": 22, "text": "no"})));
         assert_eq!(rule.on_failure("echo", &v, &Reply::Timeout).error, Some(json!("net-timeout")));
         let done = rule.on_failure("broadcast", &v, &definite);
         assert_eq!((done.kind, done.error), (OpType::Fail, Some(json!(["precondition-failed", "no"]))));
-        let crash = Reply::Body(json!({"type": "error", "code": 13}));
+        let crash = Reply::Body(body(json!({"type": "error", "code": 13})));
         assert_eq!(rule.on_failure("broadcast", &v, &crash).kind, OpType::Info);
     }
 
     #[test]
     fn all_info_turns_even_definite_errors_into_info_with_an_exception() {
-        let definite = Reply::Body(json!({"type": "error", "code": 11, "text": "down"}));
+        let definite = Reply::Body(body(json!({"type": "error", "code": 11, "text": "down"})));
         let done = Outcomes::AllInfo.on_failure("add", &json!(3), &definite);
         assert_eq!(done.kind, OpType::Info);
         assert!(done.exception.is_some());

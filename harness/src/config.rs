@@ -1,8 +1,9 @@
-//! One test's settings, after the command line has been parsed and checked (spec section 7).
+//! One test's settings, after the command line has been parsed and checked (docs/harness.md).
 
 use std::path::PathBuf;
 
 use crate::checker::availability::Availability;
+use crate::nemesis::Faults;
 use crate::net::latency::LatencyDist;
 
 /// Which executor runs the nodes.
@@ -23,18 +24,18 @@ pub struct TestConfig {
     pub bin: PathBuf,
     /// Node ids, in the test's order.
     pub node_ids: Vec<String>,
-    /// Length of the main phase, from its first op (spec 3.1).
+    /// Length of the main phase, from its first op (docs/harness.md).
     pub time_limit_s: f64,
-    /// Total client ops per second across all workers (spec 3.1).
+    /// Total client ops per second across all workers (docs/harness.md).
     pub rate: f64,
     /// Number of workers.
     pub concurrency: usize,
-    /// The L of spec 6.1.
+    /// The L of the latency distribution (docs/harness.md).
     pub latency_ms: u64,
     /// How per-message latency is drawn.
     pub latency_dist: LatencyDist,
-    /// Whether the partition nemesis runs.
-    pub nemesis_partition: bool,
+    /// The faults the nemesis injects (`--nemesis partition,kill,pause`).
+    pub nemesis: Faults,
     /// Mean gap between nemesis ops, in seconds.
     pub nemesis_interval_s: f64,
     /// Broadcast topology name.
@@ -63,12 +64,12 @@ pub struct TestConfig {
     pub log_net_send: bool,
     /// Log every message as it is delivered.
     pub log_net_recv: bool,
-    /// Trailing arguments given to every node (spec 7.3).
+    /// Trailing arguments given to every node (docs/harness.md).
     pub node_args: Vec<String>,
 }
 
 impl TestConfig {
-    /// A configuration with Maelstrom's defaults (spec 7) for `workload` on `node_count` nodes
+    /// A configuration with Maelstrom's defaults (docs/harness.md) for `workload` on `node_count` nodes
     /// `n0…`, run under the sim executor; tests change fields from here.
     pub fn new(workload: &str, node_count: usize) -> Self {
         TestConfig {
@@ -80,7 +81,7 @@ impl TestConfig {
             concurrency: node_count,
             latency_ms: 0,
             latency_dist: LatencyDist::Constant,
-            nemesis_partition: false,
+            nemesis: Faults::default(),
             nemesis_interval_s: 10.0,
             topology: "grid".to_owned(),
             availability: None,

@@ -1,4 +1,4 @@
-//! The test history: Jepsen's op records (spec section 3.3), as every checker reads them.
+//! The test history: Jepsen's op records (docs/harness.md), as every checker reads them.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -17,15 +17,35 @@ pub enum OpType {
     Info,
 }
 
-/// Who performed an op.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(untagged)]
+/// Who performed an op: a client process number, or the nemesis (Jepsen writes `:process
+/// :nemesis`; here the string `"nemesis"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Process {
-    /// A client process number (changes when an op of its worker ends `:info`, spec 2.4).
+    /// A client process number (changes when an op of its worker ends `:info`, Jepsen's interpreter).
     Client(u64),
     /// The nemesis.
-    #[serde(rename = "nemesis")]
     Nemesis,
+}
+
+impl Serialize for Process {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Process::Client(n) => serializer.serialize_u64(*n),
+            Process::Nemesis => serializer.serialize_str("nemesis"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Process {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match Value::deserialize(deserializer)? {
+            Value::Number(n) => n.as_u64().map(Process::Client).ok_or_else(|| serde::de::Error::custom("bad process")),
+            // Histories written before the nemesis had its name recorded it as `null`.
+            Value::String(s) if s == "nemesis" => Ok(Process::Nemesis),
+            Value::Null => Ok(Process::Nemesis),
+            other => Err(serde::de::Error::custom(format!("not a process: {other}"))),
+        }
+    }
 }
 
 /// One history record.
@@ -83,7 +103,7 @@ impl Validity {
         }
     }
 
-    /// Maelstrom's exit status for a test with this verdict (spec section 7).
+    /// Maelstrom's exit status for a test with this verdict (docs/harness.md).
     pub fn exit_code(self) -> i32 {
         match self {
             Validity::True => 0,
@@ -119,6 +139,23 @@ impl<'de> Deserialize<'de> for Validity {
             Value::Bool(valid) => Ok(valid.into()),
             Value::String(s) if s == "unknown" => Ok(Validity::Unknown),
             other => Err(serde::de::Error::custom(format!("not a validity: {other}"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn processes_are_numbers_and_the_nemesis_is_named() {
+        assert_eq!(serde_json::to_value(Process::Client(3)).unwrap(), json!(3));
+        assert_eq!(serde_json::to_value(Process::Nemesis).unwrap(), json!("nemesis"));
+        for v in [json!(3), json!("nemesis")] {
+            let p: Process = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(serde_json::to_value(p).unwrap(), v);
         }
     }
 }

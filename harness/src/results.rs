@@ -1,4 +1,4 @@
-//! Maelstrom's results map (spec 8.1) and the one-screen summary.
+//! Maelstrom's results map (Maelstrom's doc/results.md) and the one-screen summary.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write;
@@ -21,7 +21,7 @@ pub struct Analysis {
     pub results: Value,
 }
 
-/// Client invocations: the op count of msgs-per-op (spec 8.3).
+/// Client invocations: the op count of msgs-per-op (Maelstrom's doc/results.md).
 pub fn op_count(history: &[Op]) -> u64 {
     history.iter().filter(|op| op.is_client() && op.kind == OpType::Invoke).count() as u64
 }

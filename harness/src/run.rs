@@ -1,4 +1,4 @@
-//! One run, start to finish: build the workload and executor, drive the engine, analyze, and
+//! One run, start to finish: build the workload and executor, drive the test, analyze, and
 //! write the store directory.
 
 use std::fs;
@@ -10,14 +10,15 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::config::{ExecutorKind, TestConfig};
-use crate::engine::{Engine, EngineError};
 use crate::executor::process::ProcessExecutor;
 use crate::executor::sim::SimExecutor;
 use crate::executor::Executor;
 use crate::history::{Op, Validity};
+use crate::nemesis::FaultPeriod;
 use crate::net::stats::NetStats;
 use crate::plot;
 use crate::results::{analyze, Analysis};
+use crate::test::{Test, TestError};
 use crate::workload::{self, TestWorkload};
 
 /// Why a run produced no verdict.
@@ -28,14 +29,14 @@ pub enum RunError {
     Config(String),
     /// The test aborted (exit 255).
     #[error(transparent)]
-    Engine(#[from] EngineError),
+    Test(#[from] TestError),
     /// Writing the store failed (exit 255).
     #[error("writing results: {0}")]
     Io(#[from] std::io::Error),
 }
 
 impl RunError {
-    /// Maelstrom's exit status for this failure (spec 7).
+    /// Maelstrom's exit status for this failure (254 bad arguments, 255 an aborted run).
     pub fn exit_code(&self) -> i32 {
         match self {
             RunError::Config(_) => 254,
@@ -57,6 +58,8 @@ pub struct Report {
     pub server_sends_per_s: Vec<u64>,
     /// Nodes muted and why.
     pub problems: Vec<String>,
+    /// When each fault of the nemesis was in force, for plots that mark them.
+    pub faults: Vec<FaultPeriod>,
 }
 
 impl Report {
@@ -91,14 +94,14 @@ pub fn run_with(
     exec: &mut dyn Executor,
 ) -> Result<Report, RunError> {
     let rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let mut engine = Engine::new(config, workload, rng);
+    let mut test = Test::new(config, workload, rng);
     let bar = progress_bar(exec.is_real_time());
-    let driven = drive(&mut engine, exec, &bar);
+    let driven = drive(&mut test, exec, &bar);
     bar.finish_and_clear();
     let shutdown = exec.shutdown();
     driven?;
-    shutdown.map_err(EngineError::from)?;
-    let outcome = engine.finish();
+    shutdown.map_err(TestError::from)?;
+    let outcome = test.finish();
     let net = *outcome.net.stats();
     let analysis = analyze(outcome.workload.as_ref(), &outcome.history, &net, config.availability);
     Ok(Report {
@@ -107,21 +110,22 @@ pub fn run_with(
         net,
         server_sends_per_s: outcome.net.server_sends_per_s().to_vec(),
         problems: outcome.problems,
+        faults: outcome.faults,
     })
 }
 
-fn drive(engine: &mut Engine, exec: &mut dyn Executor, bar: &ProgressBar) -> Result<(), EngineError> {
-    engine.start(exec)?;
+fn drive(test: &mut Test, exec: &mut dyn Executor, bar: &ProgressBar) -> Result<(), TestError> {
+    test.start(exec)?;
     loop {
         let now = exec.now_ns();
-        engine.advance(now, exec)?;
-        if engine.is_done() {
+        test.advance(now, exec)?;
+        if test.is_done() {
             return Ok(());
         }
-        bar.set_position((engine.progress(now) * 1000.0) as u64);
-        bar.set_message(engine.phase_name());
-        for (node, output) in exec.wait(engine.next_wakeup_ns())? {
-            engine.node_output(exec.now_ns(), node, output);
+        bar.set_position((test.progress(now) * 1000.0) as u64);
+        bar.set_message(test.phase_name());
+        for (node, output) in exec.wait(test.next_wakeup_ns())? {
+            test.node_output(exec.now_ns(), node, output);
         }
     }
 }
@@ -142,13 +146,15 @@ fn progress_bar(real_time: bool) -> ProgressBar {
     bar
 }
 
-/// Writes `results.json`, `history.json` and the plots into `dir`.
+/// Writes `results.json`, `history.json`, `faults.json` and the plots into `dir`.
 pub fn write_store(dir: &Path, report: &Report) -> Result<(), std::io::Error> {
     fs::create_dir_all(dir)?;
     let results = serde_json::to_string_pretty(&report.analysis.results).map_err(std::io::Error::other)?;
     fs::write(dir.join("results.json"), results)?;
     let history = serde_json::to_string(&report.history).map_err(std::io::Error::other)?;
     fs::write(dir.join("history.json"), history)?;
+    let faults = serde_json::to_string_pretty(&report.faults).map_err(std::io::Error::other)?;
+    fs::write(dir.join("faults.json"), faults)?;
     fs::write(dir.join("latency.svg"), plot::latency_svg(&report.history))?;
     fs::write(dir.join("rate.svg"), plot::rate_svg(&report.server_sends_per_s))?;
     crate::checker::linearizable::write_svgs(dir, &report.analysis.results["workload"])?;

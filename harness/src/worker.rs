@@ -1,10 +1,9 @@
-//! Workers, their processes and their clients (spec 2.4 and 3.1; jepsen
-//! generator/interpreter.clj).
+//! Workers, their processes and their clients (jepsen generator/interpreter.clj).
 
-use serde_json::Value;
+use glomer_adapters::Body;
 
 use crate::client::Client;
-use crate::workload::OpSpec;
+use crate::op::OpSpec;
 
 /// A worker's current client: a `c` id and the workload's client logic behind it.
 pub struct WorkerClient {
@@ -12,7 +11,7 @@ pub struct WorkerClient {
     pub id: String,
     /// The workload's client.
     pub logic: Box<dyn Client>,
-    /// Last `msg_id` used; each client numbers its requests 1, 2, 3, … (spec 1.3).
+    /// Last `msg_id` used; each client numbers its requests 1, 2, 3, … as Maelstrom's do.
     pub last_msg_id: u64,
 }
 
@@ -29,7 +28,7 @@ pub struct InFlight {
 
 /// One of the `--concurrency` loops that perform one op at a time.
 pub struct Worker {
-    /// The node this worker always talks to: `w mod N` (spec 1.5).
+    /// The node this worker always talks to: `w mod N` (maelstrom/core.clj).
     pub node: usize,
     /// Current process number (starts at `w`, grows by concurrency after `:info`).
     pub process: u64,
@@ -39,12 +38,10 @@ pub struct Worker {
     pub replace_client: bool,
     /// The op in flight.
     pub op: Option<InFlight>,
-    /// Final-phase ops completed.
-    pub finals_done: usize,
     /// Whether the worker has no more final ops.
     pub finished: bool,
-    /// The worker's next final op waits until this time.
-    pub not_before_ns: u64,
+    /// The generator asked this worker to wait until this time for its next final op.
+    pub wake_ns: u64,
 }
 
 impl Worker {
@@ -56,9 +53,8 @@ impl Worker {
             client: None,
             replace_client: false,
             op: None,
-            finals_done: 0,
             finished: false,
-            not_before_ns: 0,
+            wake_ns: 0,
         }
     }
 
@@ -68,15 +64,15 @@ impl Worker {
     }
 
     /// A request body with the client's next `msg_id`, and that id.
-    pub fn stamp(&mut self, mut body: Value) -> Option<(Value, u64)> {
+    pub fn stamp(&mut self, mut body: Body) -> Option<(Body, u64)> {
         let client = self.client.as_mut()?;
         client.last_msg_id += 1;
-        body["msg_id"] = Value::from(client.last_msg_id);
+        body.msg_id = Some(client.last_msg_id);
         Some((body, client.last_msg_id))
     }
 }
 
-/// Picks free workers in rotation (spec 3.1: "free workers are taken in rotating order").
+/// Picks free workers in rotation, as Jepsen's interpreter hands ops to free threads.
 #[derive(Debug, Default)]
 pub struct Rotation {
     next: usize,
@@ -94,8 +90,9 @@ impl Rotation {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::Value;
+
     use super::*;
-    use crate::workload::OpSpec;
 
     #[test]
     fn workers_talk_to_w_mod_n() {

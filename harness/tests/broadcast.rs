@@ -22,7 +22,7 @@ fn challenge_3abc(node_count: usize, partition: bool, preset: &str, seed: u64) -
     let mut config = TestConfig::new("broadcast", node_count);
     config.time_limit_s = 20.0;
     config.rate = 10.0;
-    config.nemesis_partition = partition;
+    config.nemesis.partition = partition;
     config.seed = seed;
     config.node_args = vec!["--preset".into(), preset.into()];
     config.out = std::env::temp_dir().join("glomer-broadcast-tests").join(format!("3abc-{node_count}-{preset}-{seed}"));

@@ -13,12 +13,12 @@ use glomer_harness::run::{run, Report};
 /// Seeds per workload under the sim executor.
 const SEEDS: u64 = 20;
 
-/// Glomers challenge 4: g-counter, 3 nodes, rate 100, 20 s, partitions (spec section 9).
+/// Glomers challenge 4: g-counter, 3 nodes, rate 100, 20 s, partitions (fly.io/dist-sys).
 fn challenge_4(seed: u64) -> TestConfig {
     let mut config = TestConfig::new("g-counter", 3);
     config.time_limit_s = 20.0;
     config.rate = 100.0;
-    config.nemesis_partition = true;
+    config.nemesis.partition = true;
     config.seed = seed;
     config.out = std::env::temp_dir().join("glomer-counter-tests").join(format!("g-counter-{seed}"));
     config
@@ -30,7 +30,7 @@ fn five_nodes(workload: &str, seed: u64) -> TestConfig {
     config.time_limit_s = 20.0;
     config.rate = 100.0;
     config.latency_ms = 100;
-    config.nemesis_partition = true;
+    config.nemesis.partition = true;
     config.seed = seed;
     config.out = std::env::temp_dir().join("glomer-counter-tests").join(format!("{workload}-{seed}"));
     config

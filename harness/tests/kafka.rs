@@ -78,7 +78,7 @@ fn glomer_kafka_stays_valid_through_partitions_and_repairs_replicas_after_the_he
     for seed in 0..5 {
         let mut config = short_5(2, seed);
         config.time_limit_s = 8.0;
-        config.nemesis_partition = true;
+        config.nemesis.partition = true;
         config.nemesis_interval_s = 2.0;
         let report = run(&config).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         assert_valid(&report, &format!("seed {seed}, partitions"));
@@ -240,7 +240,7 @@ fn a_log_that_hands_a_client_a_lower_offset_for_a_later_send_is_a_nonmonotonic_s
 
 /// Forgetting committed offsets makes clients start from 0 after an assign, which re-reads
 /// messages: Kafka's at-least-once delivery. The checker never reads committed offsets and
-/// forgets a process's position on every newly assigned key (spec 4.7), so no history can
+/// forgets a process's position on every newly assigned key (Maelstrom's doc/workloads.md), so no history can
 /// show this fault; the test pins that, so nobody mistakes a valid verdict for proof that a
 /// node keeps its commits (glomer-kafka's are checked by its unit tests and replicated).
 #[test]

@@ -15,7 +15,7 @@ fn config(nodes: usize, partition: bool) -> TestConfig {
     let mut config = short_config("lin-kv", nodes);
     config.concurrency = 2 * nodes;
     config.rate = 40.0;
-    config.nemesis_partition = partition;
+    config.nemesis.partition = partition;
     config.nemesis_interval_s = 1.0;
     config
 }

@@ -34,7 +34,7 @@ fn ok_count(report: &Report) -> usize {
 fn a_single_node_store_is_strict_serializable_with_and_without_partitions() {
     for partition in [false, true] {
         let mut config = config("strict-serializable");
-        config.nemesis_partition = partition;
+        config.nemesis.partition = partition;
         config.nemesis_interval_s = 1.0;
         let report = run_sim(&config, "list-append");
         assert!(ok_count(&report) > 200, "partition {partition}: too few transactions");

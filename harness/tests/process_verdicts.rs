@@ -6,7 +6,8 @@ mod support;
 use std::process::Command;
 
 use glomer_harness::config::{ExecutorKind, TestConfig};
-use glomer_harness::history::{OpType, Validity};
+use glomer_harness::history::{OpType, Process, Validity};
+use glomer_harness::nemesis::Faults;
 use glomer_harness::run::{run, RunError};
 
 fn config(workload: &str, node_count: usize, behaviour: &str, out: &str) -> TestConfig {
@@ -54,7 +55,7 @@ fn a_node_that_exits_aborts_the_run_with_255_and_its_stderr() {
     assert_eq!(err.exit_code(), 255);
     let text = err.to_string();
     assert!(text.contains("n0") && text.contains("crashing on purpose"), "{text}");
-    assert!(matches!(err, RunError::Engine(_)));
+    assert!(matches!(err, RunError::Test(_)));
 }
 
 #[test]
@@ -93,7 +94,7 @@ fn a_node_printing_garbage_is_muted_and_the_line_reported() {
         Err(err) => err,
         Ok(report) => panic!("init should fail once the node is muted: {:?}", report.problems),
     };
-    // Muted before init_ok was read, the node never answers init: the run aborts (spec 1.4).
+    // Muted before init_ok was read, the node never answers init: the run aborts (Maelstrom's doc/protocol.md).
     let text = err.to_string();
     assert_eq!(err.exit_code(), 255);
     assert!(
@@ -112,4 +113,42 @@ fn a_missing_bin_is_a_bad_argument_naming_it() {
     let err = run(&config).expect_err("no verdict without a binary");
     assert_eq!(err.exit_code(), 254);
     assert!(err.to_string().contains("--bin"), "{err}");
+}
+
+#[test]
+fn process_kill_restarts_nodes_in_their_own_directories_and_pause_resumes_them() {
+    let mut config = config("echo", 3, "echo", "echo-kill");
+    config.time_limit_s = 4.0;
+    config.nemesis = Faults { partition: false, kill: true, pause: true };
+    config.nemesis_interval_s = 0.3;
+    // The store of an earlier run of this test would hold earlier starts.
+    let _ = std::fs::remove_dir_all(&config.out);
+    let report = run(&config).expect("run");
+    let nemesis: Vec<_> = report.history.iter().filter(|op| op.process == Process::Nemesis).collect();
+    let did = |f: &str, result: &str| -> Vec<(String, u64)> {
+        let done = nemesis.iter().filter(|op| op.f == f && op.value.is_object());
+        done.flat_map(|op| {
+            let hit = op.value.as_object().into_iter().flatten().filter(|(_, v)| *v == result);
+            hit.map(|(node, _)| (node.clone(), op.time_ns)).collect::<Vec<_>>()
+        })
+        .collect()
+    };
+    let restarts = did("start", "started");
+    assert!(!restarts.is_empty(), "no node was restarted: {:?}", nemesis.iter().map(|op| &op.f).collect::<Vec<_>>());
+    assert!(!did("pause", "paused").is_empty() && !did("resume", "resumed").is_empty(), "no pause and resume");
+    // test_node appends a line to `starts` in its working directory each time it starts.
+    let starts = |node: &str| {
+        let text = std::fs::read_to_string(config.out.join("nodes").join(node).join("starts")).unwrap_or_default();
+        text.lines().count()
+    };
+    for (node, _) in &restarts {
+        let lives = restarts.iter().filter(|(n, _)| n == node).count() + 1;
+        assert_eq!(starts(node), lives, "{node} was not started again in its own directory");
+    }
+    assert!(report.faults.iter().any(|p| p.fault == glomer_harness::nemesis::Fault::Kill));
+    // Maelstrom's echo checker counts ops that timed out on a dead node as wrong echoes, so
+    // only the ops that completed `:ok` are checked here.
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let mut oks = report.history.iter().filter(|op| op.kind == OpType::Ok);
+    assert!(oks.clone().count() > 10 && oks.all(|op| op.value["type"] == "echo_ok"));
 }

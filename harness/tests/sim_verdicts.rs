@@ -29,7 +29,7 @@ fn echo_that_answers_wrong_is_invalid_with_errors() {
 #[test]
 fn correct_broadcast_is_valid_even_under_partitions() {
     let mut config = short_config("broadcast", 5);
-    config.nemesis_partition = true;
+    config.nemesis.partition = true;
     config.nemesis_interval_s = 1.0;
     config.latency_ms = 10;
     let report = run_sim(&config, "broadcast");
@@ -56,7 +56,7 @@ fn broadcast_that_never_gossips_is_invalid_with_lost_values() {
 #[test]
 fn correct_g_set_is_valid_under_partitions() {
     let mut config = short_config("g-set", 3);
-    config.nemesis_partition = true;
+    config.nemesis.partition = true;
     config.nemesis_interval_s = 1.0;
     let report = run_sim(&config, "g-set");
     assert_eq!(report.valid(), Validity::True, "{}", report.analysis.results);
@@ -65,7 +65,7 @@ fn correct_g_set_is_valid_under_partitions() {
 #[test]
 fn g_set_that_sends_adds_once_loses_them_under_partition() {
     let mut config = short_config("g-set", 3);
-    config.nemesis_partition = true;
+    config.nemesis.partition = true;
     config.nemesis_interval_s = 1.0;
     config.time_limit_s = 10.0;
     let report = run_sim(&config, "g-set-once");
@@ -77,7 +77,7 @@ fn g_set_that_sends_adds_once_loses_them_under_partition() {
 fn correct_g_counter_and_pn_counter_are_valid() {
     for workload in ["g-counter", "pn-counter"] {
         let mut config = short_config(workload, 3);
-        config.nemesis_partition = true;
+        config.nemesis.partition = true;
         config.nemesis_interval_s = 1.0;
         let report = run_sim(&config, "counter");
         assert_eq!(report.valid(), Validity::True, "{workload}: {}", report.analysis.results);
@@ -111,7 +111,7 @@ fn a_node_messaging_an_unknown_id_is_muted_and_reported() {
 #[test]
 fn the_same_seed_replays_the_same_history() {
     let mut config = short_config("broadcast", 5);
-    config.nemesis_partition = true;
+    config.nemesis.partition = true;
     config.nemesis_interval_s = 1.0;
     config.latency_ms = 20;
     config.latency_dist = glomer_harness::net::latency::LatencyDist::Uniform;

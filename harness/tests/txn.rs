@@ -1,4 +1,4 @@
-//! `glomer-txn-rw-register` judged by `glomer test`: Glomers 6a-6c with the spec's parameters
+//! `glomer-txn-rw-register` judged by `glomer test`: Glomers 6a-6c with the challenges' parameters
 //! (section 9) under the sim executor, 5 nodes with latency and partitions for 20 seeds, and
 //! short process runs of the real binary. Full-length process figures are in docs/txn.md.
 
@@ -28,7 +28,7 @@ fn challenge_6(node_count: usize, model: &str, partition: bool, seed: u64) -> Te
     config.rate = 1000.0;
     config.consistency_models = vec![model.to_owned()];
     config.availability = Some(Availability::Total);
-    config.nemesis_partition = partition;
+    config.nemesis.partition = partition;
     config.seed = seed;
     config.out =
         std::env::temp_dir().join("glomer-txn-tests").join(format!("6-{node_count}-{model}-{partition}-{seed}"));
@@ -46,7 +46,7 @@ fn run_valid(config: &TestConfig) -> Report {
 }
 
 /// Reads on one node that returned a value written by a transaction on another node: proof
-/// that the run replicated anything (worker w talks to node w mod n, spec section 3.1).
+/// that the run replicated anything (worker w talks to node w mod n, docs/harness.md).
 fn cross_node_reads(report: &Report, config: &TestConfig) -> usize {
     let node_of = |op: &Op| match op.process {
         Process::Client(p) => (p as usize % config.concurrency) % config.node_ids.len(),

@@ -1,6 +1,6 @@
 //! The txn-rw-register checker catches each anomaly end to end: deliberately faulty
 //! transaction nodes run under `glomer test`'s sim executor, and the verdict names the anomaly
-//! that the fault produces (Elle's G0, G1a, G1b, G1c and internal, spec section 4.10).
+//! that the fault produces (Elle's G0, G1a, G1b, G1c and internal, docs/checkers.md).
 //!
 //! Every faulty node is one node that keeps the registers in a map and runs a transaction the
 //! way a correct single node would, except for its one fault.

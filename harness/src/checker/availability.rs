@@ -1,4 +1,4 @@
-//! The availability checker (spec 8.2; maelstrom checker.clj `availability-checker`).
+//! The availability checker (Maelstrom's doc/results.md; maelstrom checker.clj `availability-checker`).
 
 use serde_json::json;
 
@@ -14,7 +14,7 @@ pub enum Availability {
     Fraction(f64),
 }
 
-/// The availability checker (spec 8.2): the share of client invocations that completed `:ok`.
+/// The availability checker (Maelstrom's doc/results.md): the share of client invocations that completed `:ok`.
 ///
 /// Upstream computes the fraction as a 32-bit float and compares the threshold with it widened
 /// to a double, so an exact 9/10 does not meet `0.9` (f32 0.9 < f64 0.9). We do the same.

@@ -1,4 +1,4 @@
-//! The counter checker for g-counter and pn-counter (spec 4.5; maelstrom
+//! The counter checker for g-counter and pn-counter (Maelstrom's doc/workloads.md; maelstrom
 //! workload/pn_counter.clj `checker`, which g-counter reuses).
 //!
 //! History values: an `add`'s value (invocation and completion) is the delta; a `read`'s `:ok`
@@ -68,7 +68,7 @@ impl Acceptable {
     }
 }
 
-/// The counter checker (spec 4.5): every `:ok` read marked `final?` lies in the acceptable set,
+/// The counter checker (Maelstrom's doc/workloads.md): every `:ok` read marked `final?` lies in the acceptable set,
 /// the sums of all `:ok` deltas plus any subset of the `:info` deltas (`:fail` adds ignored).
 pub fn check(history: &[Op]) -> Checked {
     let client = || history.iter().filter(|op| op.is_client());

@@ -1,4 +1,4 @@
-//! The echo checker (spec 4.1; maelstrom workload/echo.clj).
+//! The echo checker (Maelstrom's doc/workloads.md; maelstrom workload/echo.clj).
 //!
 //! History values: the invocation's value is the string to echo; an `:ok` completion's value is
 //! the whole reply body (`{"type":"echo_ok","echo":…,…}`).
@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::{pair_positions, Checked};
 use crate::history::{Op, OpType};
 
-/// The echo checker (spec 4.1): every completion echoes its invocation's value.
+/// The echo checker (Maelstrom's doc/workloads.md): every completion echoes its invocation's value.
 ///
 /// Upstream compares each invocation's value with the `echo` field of its completion's value; a
 /// completion that is not an object (every `:fail`/`:info`), or a missing completion, has no

@@ -1,4 +1,4 @@
-//! Jepsen's unhandled-exceptions checker (spec 8.1): always valid; lists ops that threw.
+//! Jepsen's unhandled-exceptions checker (Maelstrom's doc/results.md): always valid; lists ops that threw.
 //!
 //! Upstream (jepsen checker.clj `unhandled-exceptions`) groups `:info` ops that carry an
 //! `:exception` by the class of the exception's outermost cause, sorted by descending count,
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::{op_json, Checked};
 use crate::history::{Op, OpType, Validity};
 
-/// Jepsen's exceptions checker (spec 8.1): always valid; lists ops that threw.
+/// Jepsen's exceptions checker (Maelstrom's doc/results.md): always valid; lists ops that threw.
 pub fn check(history: &[Op]) -> Checked {
     let mut order: Vec<&str> = Vec::new();
     let mut groups: HashMap<&str, Vec<&Op>> = HashMap::new();

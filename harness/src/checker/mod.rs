@@ -5,9 +5,9 @@
 //! docs/checkers.md lists what each checker checks and every known difference from upstream.
 //!
 //! # Layout
-//! - Common sections (spec 8.1, 8.2): [`stats`], [`exceptions`], [`availability`].
-//! - Workloads (spec 4): [`echo`], [`unique_ids`], [`set_full`] (broadcast and g-set),
-//!   [`counter`] (g-counter and pn-counter), [`kafka`], [`linearizable`] (lin-kv),
+//! - Common sections (Maelstrom's doc/results.md): [`stats`], [`exceptions`], [`availability`].
+//! - Workloads (Maelstrom's doc/workloads.md): [`echo`], [`unique_ids`], [`set_full`] (broadcast
+//!   and g-set), [`counter`] (g-counter and pn-counter), [`kafka`], [`linearizable`] (lin-kv),
 //!   [`txn_rw`] (txn-rw-register) and [`list_append`] (txn-list-append), the last two on the
 //!   dependency graph and cycle search of the private `elle` module.
 //! - [`quantile`]: Maelstrom's no-interpolation quantile.
@@ -71,7 +71,7 @@ pub(crate) fn op_json(op: &Op) -> Value {
 }
 
 /// A JSON value as a map key: strings as themselves, everything else as its JSON text (so 1,
-/// 1.0 and "1" stay distinct as values, spec 10.28; only `"1"` and `1` share a rendered key).
+/// 1.0 and "1" stay distinct as values, docs/checkers.md; only `"1"` and `1` share a rendered key).
 pub(crate) fn key_text(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
@@ -113,7 +113,7 @@ fn cmp_numbers(x: &serde_json::Number, y: &serde_json::Number) -> Ordering {
 
 /// For each position in `history`, the position of its partner: an invocation's completion,
 /// a completion's invocation (Jepsen's `pair-index`). Pairs are matched per client process,
-/// which performs one op at a time (spec 2.4); nemesis records and unmatched ops get `None`.
+/// which performs one op at a time (Jepsen's interpreter); nemesis records and unmatched ops get `None`.
 pub(crate) fn pair_positions(history: &[Op]) -> Vec<Option<usize>> {
     let mut partner = vec![None; history.len()];
     let mut pending = std::collections::HashMap::new();

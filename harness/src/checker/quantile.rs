@@ -1,6 +1,6 @@
 //! Maelstrom's quantile arithmetic: no interpolation.
 
-/// The quantiles Maelstrom reports for latencies (spec section 4.3).
+/// The quantiles Maelstrom reports for latencies (Maelstrom's doc/workloads.md).
 pub const REPORTED: [f64; 5] = [0.0, 0.5, 0.95, 0.99, 1.0];
 
 /// The element at index `min(n-1, floor(n*q))` of `sorted` (ascending), as Jepsen's

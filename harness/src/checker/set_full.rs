@@ -1,4 +1,4 @@
-//! Jepsen's set-full analysis (spec 4.3; jepsen checker.clj `set-full`) for broadcast
+//! Jepsen's set-full analysis (Maelstrom's doc/workloads.md; jepsen checker.clj `set-full`) for broadcast
 //! (`add_f` = `broadcast`) and g-set (`add_f` = `add`).
 //!
 //! History values: an add's value (invocation and completion) is the element; a `read`
@@ -44,7 +44,7 @@ struct Verdict<'h> {
     lost_latency_ms: Option<u64>,
 }
 
-/// Jepsen's set-full analysis (spec 4.3) for broadcast (add_f `broadcast`) and g-set (`add`).
+/// Jepsen's set-full analysis (Maelstrom's doc/workloads.md) for broadcast (add_f `broadcast`) and g-set (`add`).
 pub fn check(history: &[Op], add_f: &str) -> Checked {
     let elements = walk(history, add_f);
     let verdicts: Vec<Verdict> = elements.iter().map(verdict).collect();

@@ -1,4 +1,4 @@
-//! Jepsen's stats checker (spec 8.2): every f but `crash` has an ok.
+//! Jepsen's stats checker (Maelstrom's doc/results.md): every f but `crash` has an ok.
 //!
 //! Maelstrom composes `jepsen.checker/stats` with `jepsen.tests.kafka/stats-checker`
 //! (maelstrom core.clj), for every workload: a by-f entry is valid iff it has an `:ok`; the
@@ -47,7 +47,7 @@ impl Counts {
     }
 }
 
-/// Jepsen's stats checker (spec 8.2): counts of client completions overall and by `f`; valid
+/// Jepsen's stats checker (Maelstrom's doc/results.md): counts of client completions overall and by `f`; valid
 /// iff every `f` except `crash` and `debug-topic-partitions` has at least one `:ok`.
 pub fn check(history: &[Op]) -> Checked {
     let mut all = Counts::default();

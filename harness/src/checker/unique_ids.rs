@@ -1,4 +1,4 @@
-//! The unique-ids checker (spec 4.2; jepsen checker.clj `unique-ids`).
+//! The unique-ids checker (Maelstrom's doc/workloads.md; jepsen checker.clj `unique-ids`).
 //!
 //! History values: a `generate` invocation's value is null; its `:ok` completion's value is the
 //! id the node returned.
@@ -13,9 +13,9 @@ use crate::history::{Op, OpType};
 /// How many duplicated ids the result lists (upstream `(take 48)`), most frequent first.
 const DUPLICATES_SHOWN: usize = 48;
 
-/// The unique-ids checker (spec 4.2): no id is returned twice.
+/// The unique-ids checker (Maelstrom's doc/workloads.md): no id is returned twice.
 ///
-/// Ids are told apart by exact JSON value (spec 10.28). The `range` needs ids that Clojure can
+/// Ids are told apart by exact JSON value (docs/checkers.md). The `range` needs ids that Clojure can
 /// compare with each other: all numbers, all strings or all booleans; any other mix makes the
 /// checker give up with `valid? unknown`, as upstream's checker throws. With no ids, `range`
 /// is `[null, null]`.

@@ -1,20 +1,20 @@
 //! Executors run the nodes: as child processes in real time ([`process`]) or in-process under a
-//! virtual clock ([`sim`]). The engine drives either through [`Executor`].
+//! virtual clock ([`sim`]). The test drives either through [`Executor`].
 
 pub mod process;
 pub mod sim;
 
-use serde_json::Value;
+use glomer_adapters::Message;
 
-use crate::net::Envelope;
+use crate::net::Delivery;
 
 /// What a node produced.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NodeOutput {
     /// One stdout line, still to be parsed and checked (process executor).
     Line(String),
-    /// An already well-formed message `{"src","dest","body"}` (sim executor).
-    Message(Value),
+    /// A message of an in-process node (sim executor).
+    Message(Message),
 }
 
 /// Why an executor could not go on.
@@ -30,7 +30,7 @@ pub enum ExecError {
         /// The OS error.
         source: std::io::Error,
     },
-    /// A node exited during the test (spec 1.6: Maelstrom aborts with "node crashed").
+    /// A node exited during the test (Maelstrom aborts with "node crashed", see docs/harness.md).
     #[error("node {node} crashed (exit status {status}); last lines of its stderr:\n{stderr_tail}")]
     NodeCrashed {
         /// Node id.
@@ -50,16 +50,28 @@ pub enum ExecError {
 
 /// Runs the nodes of one test; time is nanoseconds since the executor started.
 pub trait Executor {
-    /// Starts one node per id (spec 1.4 step 2), all ids already registered on the network.
+    /// Starts one node per id, all ids already registered on the network (as
+    /// maelstrom/db.clj does before any process starts).
     fn start(&mut self, node_ids: &[String]) -> Result<(), ExecError>;
     /// The current time.
     fn now_ns(&self) -> u64;
-    /// Hands `msg` to node number `node` (its stdin).
-    fn deliver(&mut self, node: usize, msg: &Envelope) -> Result<(), ExecError>;
+    /// Hands a message to node number `node` (its stdin).
+    fn deliver(&mut self, node: usize, delivery: Delivery) -> Result<(), ExecError>;
     /// Waits until `until_ns` (or forever when `None`) or until some node produced output,
     /// whichever is first; returns what the nodes produced, in order.
     fn wait(&mut self, until_ns: Option<u64>) -> Result<Vec<(usize, NodeOutput)>, ExecError>;
-    /// Stops every node (SIGKILL for processes, spec 1.8).
+    /// Kills node `node` (SIGKILL): it loses everything it held in memory, and stays down
+    /// until [`Executor::restart`].
+    fn kill(&mut self, node: usize) -> Result<(), ExecError>;
+    /// Starts a fresh node in place of killed node `node`: same id, same working directory.
+    /// The test then sends it a fresh `init`.
+    fn restart(&mut self, node: usize) -> Result<(), ExecError>;
+    /// Pauses node `node` (SIGSTOP): it handles nothing and its timers wait; messages for it
+    /// wait until it resumes.
+    fn pause(&mut self, node: usize) -> Result<(), ExecError>;
+    /// Resumes paused node `node` (SIGCONT).
+    fn resume(&mut self, node: usize) -> Result<(), ExecError>;
+    /// Stops every node (SIGKILL for processes, as Maelstrom's teardown does).
     fn shutdown(&mut self) -> Result<(), ExecError>;
     /// Whether time is the wall clock (then a progress bar is worth drawing).
     fn is_real_time(&self) -> bool;

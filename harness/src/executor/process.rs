@@ -1,8 +1,14 @@
 //! The process executor: node binaries as child processes with piped stdin and stdout, stderr
-//! to `<out>/node-logs/<id>.log`, in real time (spec 1.2, 1.4, 1.8; maelstrom/process.clj).
+//! to `<out>/node-logs/<id>.log`, in real time (maelstrom/process.clj;
+//! [Maelstrom's protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md)).
+//!
+//! Each node runs in its own working directory, `<out>/nodes/<id>/`, which survives a kill, so a
+//! node can keep files there across restarts. A kill is SIGKILL; a restart starts the binary
+//! again in the same directory (its stderr appended to the same log); a pause is SIGSTOP and a
+//! resume SIGCONT.
 
 use std::collections::VecDeque;
-use std::fs::{self, File};
+use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -13,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use super::{ExecError, Executor, NodeOutput};
 use crate::config::TestConfig;
-use crate::net::Envelope;
+use crate::net::Delivery;
 
 /// Stderr lines kept per node for the crash report.
 const STDERR_TAIL_LINES: usize = 20;
@@ -23,9 +29,15 @@ enum Event {
     Exited,
 }
 
+/// One node's process, in its current life.
 struct Proc {
     id: String,
     child: Child,
+    /// Which life of the node this is: 0 at the start, one more at each restart. Events of an
+    /// earlier life (the exit a kill causes) are not this life's.
+    life: u64,
+    /// Killed and not restarted.
+    killed: bool,
     stdin: Sender<String>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
 }
@@ -35,11 +47,12 @@ pub struct ProcessExecutor {
     bin: PathBuf,
     args: Vec<String>,
     log_dir: PathBuf,
+    nodes_dir: PathBuf,
     log_stderr: bool,
     started: Instant,
     procs: Vec<Proc>,
-    events_tx: Sender<(usize, Event)>,
-    events: Receiver<(usize, Event)>,
+    events_tx: Sender<(usize, u64, Event)>,
+    events: Receiver<(usize, u64, Event)>,
     stopping: bool,
 }
 
@@ -54,11 +67,13 @@ impl ProcessExecutor {
     pub fn new(config: &TestConfig) -> Result<Self, std::io::Error> {
         let bin = fs::canonicalize(&config.bin)
             .map_err(|e| std::io::Error::new(e.kind(), format!("--bin {}: {e}", config.bin.display())))?;
+        let out = std::path::absolute(&config.out)?;
         let (events_tx, events) = mpsc::channel();
         Ok(ProcessExecutor {
             bin,
             args: config.node_args.clone(),
-            log_dir: config.out.join("node-logs"),
+            log_dir: out.join("node-logs"),
+            nodes_dir: out.join("nodes"),
             log_stderr: config.log_stderr,
             started: Instant::now(),
             procs: Vec::new(),
@@ -68,11 +83,14 @@ impl ProcessExecutor {
         })
     }
 
-    fn spawn(&self, index: usize, id: &str) -> Result<Proc, ExecError> {
+    /// Starts life `life` of node `index`, named `id`.
+    fn spawn(&self, index: usize, id: &str, life: u64) -> Result<Proc, ExecError> {
         let spawn_err = |source| ExecError::Spawn { node: id.to_owned(), bin: self.bin.display().to_string(), source };
+        let dir = self.nodes_dir.join(id);
+        fs::create_dir_all(&dir)?;
         let mut child = Command::new(&self.bin)
             .args(&self.args)
-            .current_dir(std::env::temp_dir())
+            .current_dir(&dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -93,16 +111,16 @@ impl ProcessExecutor {
         let tx = self.events_tx.clone();
         thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send((index, Event::Line(line))).is_err() {
+                if tx.send((index, life, Event::Line(line))).is_err() {
                     return;
                 }
             }
-            let _ = tx.send((index, Event::Exited));
+            let _ = tx.send((index, life, Event::Exited));
         });
         let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
-        let log = File::create(self.log_dir.join(format!("{id}.log")))?;
+        let log = OpenOptions::new().create(true).append(true).open(self.log_dir.join(format!("{id}.log")))?;
         copy_stderr(id.to_owned(), stderr, log, self.log_stderr, Arc::clone(&stderr_tail));
-        Ok(Proc { id: id.to_owned(), child, stdin: stdin_tx, stderr_tail })
+        Ok(Proc { id: id.to_owned(), child, life, killed: false, stdin: stdin_tx, stderr_tail })
     }
 
     fn crashed(&mut self, node: usize) -> ExecError {
@@ -119,6 +137,19 @@ impl ProcessExecutor {
             .unwrap_or_else(|| "closed its stdout".to_owned());
         let tail = p.stderr_tail.lock().map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n")).unwrap_or_default();
         ExecError::NodeCrashed { node: p.id.clone(), status, stderr_tail: tail }
+    }
+
+    /// Whether an exit event is expected: the end of the test, or the death of a life we
+    /// killed.
+    fn exit_expected(&self, node: usize, life: u64) -> bool {
+        self.stopping || self.procs.get(node).is_none_or(|p| p.life != life || p.killed)
+    }
+
+    /// Sends `signal` to node `node`'s process, if it is alive.
+    fn signal(&mut self, node: usize, signal: Signal) -> Result<(), ExecError> {
+        let Some(p) = self.procs.get(node).filter(|p| !p.killed) else { return Ok(()) };
+        send_signal(p.child.id(), signal)?;
+        Ok(())
     }
 }
 
@@ -145,11 +176,39 @@ fn copy_stderr(
     });
 }
 
+/// The signals of a pause and a resume.
+#[derive(Debug, Clone, Copy)]
+enum Signal {
+    Stop,
+    Continue,
+}
+
+#[cfg(unix)]
+fn send_signal(pid: u32, signal: Signal) -> std::io::Result<()> {
+    let signal = match signal {
+        Signal::Stop => libc::SIGSTOP,
+        Signal::Continue => libc::SIGCONT,
+    };
+    let pid = libc::pid_t::try_from(pid).map_err(std::io::Error::other)?;
+    // SAFETY: kill(2) takes two integers and touches no memory of ours; `pid` is a child we
+    // have not reaped (Child::wait was not called), so it names that child and no other process.
+    if unsafe { libc::kill(pid, signal) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+#[cfg(not(unix))]
+fn send_signal(_pid: u32, _signal: Signal) -> std::io::Result<()> {
+    Err(std::io::Error::new(std::io::ErrorKind::Unsupported, "pause needs SIGSTOP and SIGCONT (Unix)"))
+}
+
 impl Executor for ProcessExecutor {
     fn start(&mut self, node_ids: &[String]) -> Result<(), ExecError> {
         fs::create_dir_all(&self.log_dir)?;
         for (i, id) in node_ids.iter().enumerate() {
-            let p = self.spawn(i, id)?;
+            let p = self.spawn(i, id, 0)?;
             self.procs.push(p);
         }
         Ok(())
@@ -159,10 +218,10 @@ impl Executor for ProcessExecutor {
         self.started.elapsed().as_nanos() as u64
     }
 
-    fn deliver(&mut self, node: usize, msg: &Envelope) -> Result<(), ExecError> {
-        if let Some(p) = self.procs.get(node) {
+    fn deliver(&mut self, node: usize, delivery: Delivery) -> Result<(), ExecError> {
+        if let Some(p) = self.procs.get(node).filter(|p| !p.killed) {
             // A closed channel means the node is gone; its reader reports the exit.
-            let _ = p.stdin.send(msg.to_line());
+            let _ = p.stdin.send(delivery.to_line());
         }
         Ok(())
     }
@@ -180,23 +239,48 @@ impl Executor for ProcessExecutor {
             }
         };
         let mut out = Vec::new();
-        for (node, event) in std::iter::once(first).chain(self.events.try_iter()) {
+        for (node, life, event) in std::iter::once(first).chain(self.events.try_iter()) {
             match event {
+                // Lines an earlier life wrote before it was killed are still its messages.
                 Event::Line(line) => out.push((node, NodeOutput::Line(line))),
-                Event::Exited if self.stopping => {}
+                Event::Exited if self.exit_expected(node, life) => {}
                 Event::Exited => return Err(self.crashed(node)),
             }
         }
         Ok(out)
     }
 
+    fn kill(&mut self, node: usize) -> Result<(), ExecError> {
+        let Some(p) = self.procs.get_mut(node).filter(|p| !p.killed) else { return Ok(()) };
+        p.killed = true;
+        // SIGKILL also ends a stopped process.
+        p.child.kill()?;
+        p.child.wait()?;
+        Ok(())
+    }
+
+    fn restart(&mut self, node: usize) -> Result<(), ExecError> {
+        let Some(old) = self.procs.get(node).filter(|p| p.killed) else { return Ok(()) };
+        let (id, life) = (old.id.clone(), old.life + 1);
+        let fresh = self.spawn(node, &id, life)?;
+        self.procs[node] = fresh;
+        Ok(())
+    }
+
+    fn pause(&mut self, node: usize) -> Result<(), ExecError> {
+        self.signal(node, Signal::Stop)
+    }
+
+    fn resume(&mut self, node: usize) -> Result<(), ExecError> {
+        self.signal(node, Signal::Continue)
+    }
+
     fn shutdown(&mut self) -> Result<(), ExecError> {
         self.stopping = true;
-        // spec 1.8: nodes are killed (SIGKILL), not sent EOF. A node that already died is
-        // reported as a crash, as Maelstrom's teardown does.
+        // Maelstrom kills nodes (SIGKILL) at the end rather than closing their stdin. A node
+        // that died on its own is reported as a crash, as Maelstrom's teardown does.
         let mut crashed = None;
-        for i in 0..self.procs.len() {
-            let p = &mut self.procs[i];
+        for p in self.procs.iter_mut().filter(|p| !p.killed) {
             if let Ok(Some(status)) = p.child.try_wait() {
                 if crashed.is_none() {
                     let tail = p.stderr_tail.lock().map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n"));
@@ -221,7 +305,7 @@ impl Executor for ProcessExecutor {
 
 impl Drop for ProcessExecutor {
     fn drop(&mut self) {
-        for p in &mut self.procs {
+        for p in self.procs.iter_mut().filter(|p| !p.killed) {
             let _ = p.child.kill();
             let _ = p.child.wait();
         }

@@ -1,4 +1,4 @@
-//! Per-message delay (spec 6.1; maelstrom/net.clj).
+//! Per-message delay (docs/harness.md; maelstrom/net.clj).
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;

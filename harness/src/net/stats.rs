@@ -1,4 +1,4 @@
-//! The message journal's statistics and msgs-per-op (spec 8.3; maelstrom/net/checker.clj).
+//! The message journal's statistics and msgs-per-op (Maelstrom's doc/results.md; maelstrom/net/checker.clj).
 
 use serde_json::{json, Value};
 

@@ -1,8 +1,10 @@
-//! The key-value semantics lin-kv, seq-kv and lww-kv share (spec 5.1; maelstrom/service.clj).
+//! The key-value semantics lin-kv, seq-kv and lww-kv share (maelstrom/service.clj;
+//! [Maelstrom's services](https://github.com/jepsen-io/maelstrom/blob/main/doc/services.md)).
 
 use std::collections::BTreeMap;
 
-use serde_json::{json, Value};
+use glomer_adapters::Body;
+use serde_json::Value;
 
 /// A map state. Keys are any JSON value, compared exactly, so they are stored by their JSON
 /// text (object keys come out sorted, so the text is canonical).
@@ -12,40 +14,40 @@ pub type KvState = BTreeMap<String, Value>;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Applied {
     /// The reply body, without `in_reply_to`.
-    pub reply: Value,
+    pub reply: Body,
     /// The new state, when the request changed it.
     pub changed: Option<KvState>,
 }
 
-fn error(code: u64, text: String) -> Value {
-    json!({"type": "error", "code": code, "text": text})
+fn error(code: u64, text: String) -> Body {
+    Body::new("error").with("code", code).with("text", text)
 }
 
 /// Applies one request to `state`; `None` for a request type the service does not know (it
-/// then sends no reply at all, spec 5). `allow_create` enables `create_if_not_exists`.
-pub fn apply(state: &KvState, body: &Value, allow_create: bool) -> Option<Applied> {
+/// then sends no reply at all, Maelstrom's doc/services.md). `allow_create` enables `create_if_not_exists`.
+pub fn apply(state: &KvState, body: &Body, allow_create: bool) -> Option<Applied> {
     let key = body.get("key").map(Value::to_string).unwrap_or_else(|| "null".to_owned());
     let current = state.get(&key);
     let field = |name: &str| body.get(name).cloned().unwrap_or(Value::Null);
     let unchanged = |reply| Applied { reply, changed: None };
-    let set = |value: Value, reply: Value| {
+    let set = |value: Value, reply: Body| {
         let mut next = state.clone();
         next.insert(key.clone(), value);
         let changed = (next != *state).then_some(next);
         Applied { reply, changed }
     };
-    match body.get("type").and_then(Value::as_str)? {
+    match body.kind.as_str() {
         "read" => Some(match current {
-            Some(v) => unchanged(json!({"type": "read_ok", "value": v})),
+            Some(v) => unchanged(Body::new("read_ok").with("value", v.clone())),
             None => unchanged(error(20, "key does not exist".to_owned())),
         }),
-        "write" => Some(set(field("value"), json!({"type": "write_ok"}))),
+        "write" => Some(set(field("value"), Body::new("write_ok"))),
         "cas" => {
             let create = allow_create && body.get("create_if_not_exists") == Some(&Value::Bool(true));
             Some(match current {
-                None if create => set(field("to"), json!({"type": "cas_ok"})),
+                None if create => set(field("to"), Body::new("cas_ok")),
                 None => unchanged(error(20, "key does not exist".to_owned())),
-                Some(v) if *v == field("from") => set(field("to"), json!({"type": "cas_ok"})),
+                Some(v) if *v == field("from") => set(field("to"), Body::new("cas_ok")),
                 Some(v) => unchanged(error(22, format!("current value {v} is not {}", field("from")))),
             })
         }
@@ -55,14 +57,20 @@ pub fn apply(state: &KvState, body: &Value, allow_create: bool) -> Option<Applie
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
 
-    fn run(state: &mut KvState, body: Value, create: bool) -> Value {
-        let applied = apply(state, &body, create).expect("known request");
+    fn body(v: Value) -> Body {
+        serde_json::from_value(v).expect("a body")
+    }
+
+    fn run(state: &mut KvState, request: Value, create: bool) -> Value {
+        let applied = apply(state, &body(request), create).expect("known request");
         if let Some(next) = applied.changed {
             *state = next;
         }
-        applied.reply
+        serde_json::to_value(applied.reply).expect("json")
     }
 
     #[test]
@@ -88,6 +96,6 @@ mod tests {
 
     #[test]
     fn unknown_request_types_get_no_reply() {
-        assert_eq!(apply(&KvState::new(), &json!({"type": "delete", "key": 1}), true), None);
+        assert_eq!(apply(&KvState::new(), &body(json!({"type": "delete", "key": 1})), true), None);
     }
 }

@@ -1,11 +1,12 @@
-//! seq-kv (spec 5.2): sequentially consistent; a caller may see any retained state at or after
-//! the last one it interacted with.
+//! seq-kv: sequentially consistent; a caller may see any retained state at or after the last
+//! one it interacted with (maelstrom/service.clj;
+//! [Maelstrom's services](https://github.com/jepsen-io/maelstrom/blob/main/doc/services.md)).
 
 use std::collections::{HashMap, VecDeque};
 
+use glomer_adapters::Body;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde_json::Value;
 
 use super::kv::{apply, KvState};
 
@@ -29,7 +30,7 @@ impl Default for SeqKv {
 
 impl SeqKv {
     /// Handles one request from `src`; `None` means no reply.
-    pub fn handle(&mut self, src: &str, body: &Value, rng: &mut ChaCha8Rng) -> Option<Value> {
+    pub fn handle(&mut self, src: &str, body: &Body, rng: &mut ChaCha8Rng) -> Option<Body> {
         let newest = self.states.back().map_or(0, |s| s.0);
         let from = self.seen.get(src).copied().unwrap_or(0).min(newest);
         let picked = rng.gen_range(from..=newest);
@@ -66,22 +67,28 @@ impl SeqKv {
 #[cfg(test)]
 mod tests {
     use rand::SeedableRng;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     use super::*;
+
+    /// Sends `request` from `src` and returns the reply as JSON.
+    fn call(kv: &mut SeqKv, src: &str, request: Value, rng: &mut ChaCha8Rng) -> Option<Value> {
+        let body: Body = serde_json::from_value(request).expect("a body");
+        kv.handle(src, &body, rng).map(|reply| serde_json::to_value(reply).expect("json"))
+    }
 
     #[test]
     fn a_writer_reads_its_own_write_but_others_may_read_stale() {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let mut kv = SeqKv::default();
-        kv.handle("n0", &json!({"type": "write", "key": "x", "value": 0}), &mut rng);
-        kv.handle("n0", &json!({"type": "write", "key": "x", "value": 1}), &mut rng);
+        call(&mut kv, "n0", json!({"type": "write", "key": "x", "value": 0}), &mut rng);
+        call(&mut kv, "n0", json!({"type": "write", "key": "x", "value": 1}), &mut rng);
         for _ in 0..20 {
-            assert_eq!(kv.handle("n0", &json!({"type": "read", "key": "x"}), &mut rng).unwrap()["value"], 1);
+            assert_eq!(call(&mut kv, "n0", json!({"type": "read", "key": "x"}), &mut rng).unwrap()["value"], 1);
         }
         let mut stale = false;
         for _ in 0..50 {
-            let reply = kv.handle(&format!("n{}", 1), &json!({"type": "read", "key": "x"}), &mut rng).unwrap();
+            let reply = call(&mut kv, "n1", json!({"type": "read", "key": "x"}), &mut rng).unwrap();
             stale |= reply.get("value") != Some(&json!(1));
             kv.seen.remove("n1");
         }
@@ -93,11 +100,11 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let mut kv = SeqKv::default();
         for v in 0..10 {
-            kv.handle("n0", &json!({"type": "write", "key": "x", "value": v}), &mut rng);
+            call(&mut kv, "n0", json!({"type": "write", "key": "x", "value": v}), &mut rng);
         }
         let mut last = -1;
         for _ in 0..100 {
-            let reply = kv.handle("n1", &json!({"type": "read", "key": "x"}), &mut rng).unwrap();
+            let reply = call(&mut kv, "n1", json!({"type": "read", "key": "x"}), &mut rng).unwrap();
             let v = reply.get("value").and_then(Value::as_i64).unwrap_or(-1);
             assert!(v >= last, "read {v} after {last}");
             last = v;
@@ -109,11 +116,11 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(5);
         let mut kv = SeqKv::default();
         for v in 0..100 {
-            kv.handle("n0", &json!({"type": "write", "key": "x", "value": v}), &mut rng);
+            call(&mut kv, "n0", json!({"type": "write", "key": "x", "value": v}), &mut rng);
         }
         assert_eq!(kv.states.len(), RETAINED_STATES);
         for _ in 0..50 {
-            let reply = kv.handle("n9", &json!({"type": "read", "key": "x"}), &mut rng).unwrap();
+            let reply = call(&mut kv, "n9", json!({"type": "read", "key": "x"}), &mut rng).unwrap();
             kv.seen.remove("n9");
             assert!(reply["value"].as_i64().is_some());
         }
@@ -123,9 +130,9 @@ mod tests {
     fn a_cas_is_judged_on_the_newest_state_when_it_mutates() {
         let mut rng = ChaCha8Rng::seed_from_u64(9);
         let mut kv = SeqKv::default();
-        kv.handle("n0", &json!({"type": "write", "key": "k", "value": 1}), &mut rng);
-        let reply = kv.handle("n0", &json!({"type": "cas", "key": "k", "from": 1, "to": 2}), &mut rng).unwrap();
+        call(&mut kv, "n0", json!({"type": "write", "key": "k", "value": 1}), &mut rng);
+        let reply = call(&mut kv, "n0", json!({"type": "cas", "key": "k", "from": 1, "to": 2}), &mut rng).unwrap();
         assert_eq!(reply["type"], "cas_ok");
-        assert_eq!(kv.handle("n0", &json!({"type": "read", "key": "k"}), &mut rng).unwrap()["value"], 2);
+        assert_eq!(call(&mut kv, "n0", json!({"type": "read", "key": "k"}), &mut rng).unwrap()["value"], 2);
     }
 }

@@ -1,20 +1,22 @@
-//! broadcast (spec 4.3): ½ `broadcast` of the next integer, ½ `read`; topology at setup; a
-//! final `read` per worker; the set-full checker.
+//! broadcast: ½ `broadcast` of the next integer, ½ `read`; topology at setup; a final `read`
+//! per worker; the set-full checker
+//! ([Maelstrom's workloads](https://github.com/jepsen-io/maelstrom/blob/main/doc/workloads.md#workload-broadcast)).
 
+use glomer_adapters::Body;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-use super::{one_final_read, topology, OpSpec, TestWorkload};
+use super::{topology, FinalStep, Generator, OneFinalRead, TestWorkload};
 use crate::checker::{set_full, Checked};
 use crate::client::{request, Client, Field, Outcomes, Schema, SingleRpc};
 use crate::history::Op;
+use crate::op::OpSpec;
 
 /// The broadcast workload.
 #[derive(Debug, Clone)]
 pub struct Broadcast {
     topology: String,
-    next_value: u64,
 }
 
 impl Broadcast {
@@ -23,7 +25,7 @@ impl Broadcast {
         if !topology::NAMES.contains(&topology_name) {
             return Err(format!("--topology {topology_name:?} is not one of {}", topology::NAMES.join(", ")));
         }
-        Ok(Broadcast { topology: topology_name.to_owned(), next_value: 0 })
+        Ok(Broadcast { topology: topology_name.to_owned() })
     }
 }
 
@@ -43,7 +45,8 @@ const CLIENT: SingleRpc = SingleRpc {
     outcomes: Outcomes::Rule(&["read"]),
 };
 
-/// A list field, with JSON `null` read as the empty list (spec 4).
+/// A list field, with JSON `null` read as the empty list (Maelstrom's schemas accept `null` for
+/// an empty list).
 pub(crate) fn list_or_empty(field: Option<&Value>) -> Value {
     match field {
         Some(Value::Array(items)) => Value::Array(items.clone()),
@@ -51,16 +54,26 @@ pub(crate) fn list_or_empty(field: Option<&Value>) -> Value {
     }
 }
 
-impl TestWorkload for Broadcast {
-    fn setup_request(&self, node_ids: &[String], _node: usize) -> Option<(Value, &'static str)> {
-        let t = topology::build(&self.topology, node_ids)?;
-        Some((request("topology", &[("topology", topology::to_json(&t))]), "topology_ok"))
-    }
+/// Broadcast's and g-set's generator: ½ `f` of the next integer, ½ `read`; one final read.
+#[derive(Debug, Clone)]
+pub(crate) struct AddOrRead {
+    f: &'static str,
+    next_value: u64,
+    finals: OneFinalRead,
+}
 
+impl AddOrRead {
+    /// Adds by `f` (`broadcast`, `add`); final reads marked `:final? true` when `marked`.
+    pub(crate) fn new(f: &'static str, marked: bool) -> Self {
+        AddOrRead { f, next_value: 0, finals: OneFinalRead::new(marked) }
+    }
+}
+
+impl Generator for AddOrRead {
     fn next_op(&mut self, _worker: usize, rng: &mut ChaCha8Rng) -> Option<OpSpec> {
         if rng.gen_bool(0.5) {
             self.next_value += 1;
-            Some(OpSpec::new("broadcast", json!(self.next_value - 1)))
+            Some(OpSpec::new(self.f, json!(self.next_value - 1)))
         } else {
             Some(OpSpec::new("read", Value::Null))
         }
@@ -70,8 +83,19 @@ impl TestWorkload for Broadcast {
         true
     }
 
-    fn final_op(&mut self, _worker: usize, done: usize, _rng: &mut ChaCha8Rng) -> Option<OpSpec> {
-        one_final_read(done, true)
+    fn final_op(&mut self, worker: usize, _now_ns: u64, _rng: &mut ChaCha8Rng) -> FinalStep {
+        self.finals.next(worker)
+    }
+}
+
+impl TestWorkload for Broadcast {
+    fn setup_request(&self, node_ids: &[String], _node: usize) -> Option<(Body, &'static str)> {
+        let t = topology::build(&self.topology, node_ids)?;
+        Some((request("topology", &[("topology", topology::to_json(&t))]), "topology_ok"))
+    }
+
+    fn generator(&self) -> Box<dyn Generator> {
+        Box::new(AddOrRead::new("broadcast", true))
     }
 
     fn client(&self) -> Box<dyn Client> {

@@ -1,14 +1,16 @@
-//! g-counter and pn-counter (spec 4.5): ½ `add` with delta uniform in −5…4, ½ `read`; g-counter
-//! redraws negative adds; no outcome classification; a final `read` per worker marked final.
+//! g-counter and pn-counter: ½ `add` with delta uniform in −5…4, ½ `read`; g-counter redraws
+//! negative adds; no outcome classification; a final `read` per worker marked final
+//! ([Maelstrom's workloads](https://github.com/jepsen-io/maelstrom/blob/main/doc/workloads.md#workload-pn-counter)).
 
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-use super::{one_final_read, OpSpec, TestWorkload};
+use super::{FinalStep, Generator, OneFinalRead, TestWorkload};
 use crate::checker::{counter, Checked};
 use crate::client::{request, Client, Field, Outcomes, Schema, SingleRpc};
 use crate::history::Op;
+use crate::op::OpSpec;
 
 /// Deltas are drawn from this range (maelstrom/workload/pn_counter.clj: `(- (rand-int 10) 5)`).
 const DELTAS: std::ops::Range<i64> = -5..5;
@@ -42,7 +44,14 @@ const CLIENT: SingleRpc = SingleRpc {
     outcomes: Outcomes::AllInfo,
 };
 
-impl TestWorkload for Counter {
+/// The counters' generator.
+#[derive(Debug, Clone)]
+struct AddOrReadDelta {
+    allow_negative: bool,
+    finals: OneFinalRead,
+}
+
+impl Generator for AddOrReadDelta {
     fn next_op(&mut self, _worker: usize, rng: &mut ChaCha8Rng) -> Option<OpSpec> {
         // g-counter filters negative adds out of the pn stream and draws again, which leaves
         // about 1/3 adds (maelstrom/workload/g_counter.clj).
@@ -62,8 +71,14 @@ impl TestWorkload for Counter {
         true
     }
 
-    fn final_op(&mut self, _worker: usize, done: usize, _rng: &mut ChaCha8Rng) -> Option<OpSpec> {
-        one_final_read(done, true)
+    fn final_op(&mut self, worker: usize, _now_ns: u64, _rng: &mut ChaCha8Rng) -> FinalStep {
+        self.finals.next(worker)
+    }
+}
+
+impl TestWorkload for Counter {
+    fn generator(&self) -> Box<dyn Generator> {
+        Box::new(AddOrReadDelta { allow_negative: self.allow_negative, finals: OneFinalRead::new(true) })
     }
 
     fn client(&self) -> Box<dyn Client> {

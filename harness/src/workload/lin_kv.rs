@@ -14,11 +14,12 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
-use super::{OpSpec, TestWorkload};
+use super::{Generator, OpSpec, TestWorkload};
 use crate::checker::{linearizable, Checked};
 use crate::client::{request, Client, Field, Outcomes, Schema, SingleRpc};
 use crate::config::TestConfig;
 use crate::history::{Op, OpType};
+use crate::op::Completion;
 
 /// Jepsen's `gen/process-limit` in lin-kv's generator: distinct processes per key.
 pub const PROCESSES_PER_KEY_MAX: usize = 20;
@@ -92,7 +93,7 @@ const CLIENT: SingleRpc = SingleRpc {
     outcomes: Outcomes::Rule(&["read"]),
 };
 
-impl TestWorkload for LinKv {
+impl Generator for LinKv {
     fn next_op(&mut self, worker: usize, rng: &mut ChaCha8Rng) -> Option<OpSpec> {
         let width = 2 * self.node_count;
         let group = &mut self.groups[worker / width];
@@ -115,11 +116,17 @@ impl TestWorkload for LinKv {
         })
     }
 
-    fn observe(&mut self, worker: usize, _op: &OpSpec, completion: &crate::client::Completion) {
+    fn update(&mut self, worker: usize, _op: &OpSpec, completion: &Completion, _now_ns: u64, _rng: &mut ChaCha8Rng) {
         if completion.kind == OpType::Info {
             let width = 2 * self.node_count;
             self.groups[worker / width].renamed[worker % width] = true;
         }
+    }
+}
+
+impl TestWorkload for LinKv {
+    fn generator(&self) -> Box<dyn Generator> {
+        Box::new(self.clone())
     }
 
     fn client(&self) -> Box<dyn Client> {
@@ -165,10 +172,10 @@ mod tests {
         }
         let (cas, write) = (f64::from(fs["cas"]), f64::from(fs["write"]));
         assert!((1.8..2.2).contains(&(cas / write)), "{fs:?}");
-        let info = crate::client::Completion { kind: OpType::Info, value: Value::Null, error: None, exception: None };
+        let info = Completion { kind: OpType::Info, value: Value::Null, error: None, exception: None };
         // Four processes to begin with; the 17th :info makes the 21st.
         for round in 0..=PROCESSES_PER_KEY_MAX - 4 {
-            w.observe(2, &OpSpec::new("write", json!([0, 1])), &info);
+            w.update(2, &OpSpec::new("write", json!([0, 1])), &info, 0, &mut rng);
             let key = w.next_op(2, &mut rng).expect("endless").value[0].clone();
             assert_eq!(key, json!(if round < PROCESSES_PER_KEY_MAX - 4 { 0 } else { 2 }), "round {round}");
         }

@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
 use super::keys::{KeyPool, DEFAULT_KEY_COUNT};
-use super::{OpSpec, TestWorkload};
+use super::{Generator, OpSpec, TestWorkload};
 use crate::checker::{list_append, Checked};
 use crate::client::{request, Client, Field, Outcomes, Schema, SingleRpc};
 use crate::config::TestConfig;
@@ -40,7 +40,7 @@ const CLIENT: SingleRpc = SingleRpc {
     outcomes: Outcomes::Rule(&[]),
 };
 
-impl TestWorkload for ListAppend {
+impl Generator for ListAppend {
     fn next_op(&mut self, _worker: usize, rng: &mut ChaCha8Rng) -> Option<OpSpec> {
         let mut txn = self.keys.rw_txn(rng, self.max_txn_length);
         for mop in txn.as_array_mut().into_iter().flatten() {
@@ -49,6 +49,12 @@ impl TestWorkload for ListAppend {
             }
         }
         Some(OpSpec::new("txn", txn))
+    }
+}
+
+impl TestWorkload for ListAppend {
+    fn generator(&self) -> Box<dyn Generator> {
+        Box::new(self.clone())
     }
 
     fn client(&self) -> Box<dyn Client> {

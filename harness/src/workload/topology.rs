@@ -1,4 +1,4 @@
-//! Broadcast topologies (spec 4.3; maelstrom/workload/broadcast.clj), built from the node list
+//! Broadcast topologies (Maelstrom's doc/workloads.md; maelstrom/workload/broadcast.clj), built from the node list
 //! in test order.
 
 use serde_json::{Map, Value};
@@ -69,7 +69,7 @@ mod tests {
     }
 
     #[test]
-    fn grid_of_five_matches_the_spec_example() {
+    fn grid_of_five_matches_maelstroms_example() {
         let t = build("grid", &nodes(5)).unwrap();
         assert_eq!(render(&t), ["n0->[n3,n1]", "n1->[n4,n2,n0]", "n2->[n1]", "n3->[n0,n4]", "n4->[n1,n3]"]);
     }
@@ -84,7 +84,7 @@ mod tests {
     }
 
     #[test]
-    fn tree2_of_five_matches_the_spec_example() {
+    fn tree2_of_five_matches_maelstroms_example() {
         let t = build("tree2", &nodes(5)).unwrap();
         assert_eq!(render(&t), ["n0->[n1,n2]", "n1->[n0,n3,n4]", "n2->[n0]", "n3->[n1]", "n4->[n1]"]);
         assert_eq!(build("tree", &nodes(5)), Some(t));

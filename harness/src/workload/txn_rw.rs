@@ -1,15 +1,17 @@
-//! txn-rw-register (spec 4.8): read/write transactions from Elle's generator, judged by Elle's
-//! rw-register analysis against `--consistency-models`. No final phase; reusable client.
+//! txn-rw-register: read/write transactions from Elle's generator, judged by Elle's rw-register
+//! analysis against `--consistency-models`. No final phase; reusable client
+//! ([Maelstrom's workloads](https://github.com/jepsen-io/maelstrom/blob/main/doc/workloads.md#workload-txn-rw-register)).
 
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
 use super::keys::{KeyPool, DEFAULT_KEY_COUNT};
-use super::{OpSpec, TestWorkload};
+use super::{Generator, TestWorkload};
 use crate::checker::{txn_rw, Checked};
 use crate::client::{request, Client, Field, Outcomes, Schema, SingleRpc};
 use crate::config::TestConfig;
 use crate::history::Op;
+use crate::op::OpSpec;
 
 /// The txn-rw-register workload.
 #[derive(Debug, Clone)]
@@ -37,9 +39,15 @@ const CLIENT: SingleRpc = SingleRpc {
     outcomes: Outcomes::Rule(&[]),
 };
 
-impl TestWorkload for TxnRw {
+impl Generator for TxnRw {
     fn next_op(&mut self, _worker: usize, rng: &mut ChaCha8Rng) -> Option<OpSpec> {
         Some(OpSpec::new("txn", self.keys.rw_txn(rng, self.max_txn_length)))
+    }
+}
+
+impl TestWorkload for TxnRw {
+    fn generator(&self) -> Box<dyn Generator> {
+        Box::new(self.clone())
     }
 
     fn client(&self) -> Box<dyn Client> {

@@ -1,12 +1,14 @@
-//! unique-ids (spec 4.2): an endless stream of `generate` ops.
+//! unique-ids: an endless stream of `generate` ops
+//! ([Maelstrom's workloads](https://github.com/jepsen-io/maelstrom/blob/main/doc/workloads.md#workload-unique-ids)).
 
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
-use super::{OpSpec, TestWorkload};
+use super::{Generator, TestWorkload};
 use crate::checker::{unique_ids, Checked};
 use crate::client::{request, Client, Field, Outcomes, Schema, SingleRpc};
 use crate::history::Op;
+use crate::op::OpSpec;
 
 /// The unique-ids workload.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,9 +21,15 @@ const CLIENT: SingleRpc = SingleRpc {
     outcomes: Outcomes::Rule(&[]),
 };
 
-impl TestWorkload for UniqueIds {
+impl Generator for UniqueIds {
     fn next_op(&mut self, _worker: usize, _rng: &mut ChaCha8Rng) -> Option<OpSpec> {
         Some(OpSpec::new("generate", Value::Null))
+    }
+}
+
+impl TestWorkload for UniqueIds {
+    fn generator(&self) -> Box<dyn Generator> {
+        Box::new(UniqueIds)
     }
 
     fn client(&self) -> Box<dyn Client> {

@@ -1,4 +1,4 @@
-//! Elle's transaction dependency graph and cycle search (spec 4.10; Elle 0.2.2 `txn.clj`,
+//! Elle's transaction dependency graph and cycle search (docs/checkers.md; Elle 0.2.2 `txn.clj`,
 //! `core.clj`), shared by the kafka and txn-rw-register checkers.
 //!
 //! Nodes are completion records, named by their position in the history. Each edge carries a

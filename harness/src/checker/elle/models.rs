@@ -1,4 +1,4 @@
-//! Elle's consistency models and the anomalies each forbids (spec 4.10; Elle 0.2.2
+//! Elle's consistency models and the anomalies each forbids (docs/checkers.md; Elle 0.2.2
 //! `consistency_model.clj`, the version Maelstrom 0.2.4 ships). Tables are transcribed from
 //! that file; the functions mirror `anomalies-prohibited-by`, `all-implied-anomalies` and
 //! `friendly-boundary`.

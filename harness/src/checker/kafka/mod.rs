@@ -1,4 +1,4 @@
-//! The kafka checker (spec 4.7; jepsen `tests/kafka.clj` `checker`, with Maelstrom's options:
+//! The kafka checker (Maelstrom's doc/workloads.md; jepsen `tests/kafka.clj` `checker`, with Maelstrom's options:
 //! no ww dependencies, assign only, strict-serializable cycle search).
 //!
 //! # History values
@@ -24,7 +24,7 @@ use serde_json::{json, Map, Value};
 use super::{cmp_json, key_text, Checked};
 use crate::history::{Op, OpType};
 
-/// A message's identity: its exact JSON text (spec 10.28).
+/// A message's identity: its exact JSON text (docs/checkers.md).
 type Msg = String;
 /// (key, message).
 type KeyMsg = (String, Msg);
@@ -238,7 +238,7 @@ impl<'h> Analysis<'h> {
 const ALLOWED_ERROR_TYPES: [&str; 6] =
     ["int-send-skip", "G0", "G0-process", "G0-realtime", "PL-1-cycle-exists", "strong-PL-1-cycle-exists"];
 
-/// The kafka checker (spec 4.7): every error type of the spec's table; valid iff every type
+/// The kafka checker (Maelstrom's doc/workloads.md): every error type of the table in docs/checkers.md; valid iff every type
 /// found is allowed (int-send-skip and G0 variants).
 pub fn check(history: &[Op]) -> Checked {
     let analysis = Analysis::new(history);

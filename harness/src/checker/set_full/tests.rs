@@ -69,7 +69,7 @@ fn a_miss_by_a_read_concurrent_with_the_add_is_never_read_not_lost() {
     let c = check(&h.ops, "add");
     assert_eq!(c.result["never-read"], json!(["x"]));
     assert_eq!(c.result["lost-count"], json!(0));
-    // Nothing stable: the verdict is unknown, not valid (spec 10.10).
+    // Nothing stable: the verdict is unknown, not valid (docs/checkers.md).
     assert_eq!(c.valid, Validity::Unknown);
 }
 

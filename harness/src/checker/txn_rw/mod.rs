@@ -1,4 +1,4 @@
-//! The txn-rw-register checker (spec 4.8, 4.10): Elle 0.2.2's rw-register analysis with
+//! The txn-rw-register checker (Maelstrom's doc/workloads.md): Elle 0.2.2's rw-register analysis with
 //! writes-follow-reads version inference, wrapped as Maelstrom's `txn_rw_register.clj` wraps it.
 //!
 //! # History values
@@ -12,7 +12,7 @@
 //!
 //! `internal`, `G1a`, `G1b` and `lost-update` directly; `cyclic-versions` while inferring
 //! each key's version order (`null` first; a committed transaction that read v and then wrote
-//! v' puts v before v'; nothing else, spec 4.10); then ww, wr and rw edges between committed
+//! v' puts v before v'; nothing else, docs/checkers.md); then ww, wr and rw edges between committed
 //! transactions, plus realtime or process edges when the models need them, and Elle's cycle
 //! search. Only anomalies the models forbid (and the two "unknown" findings) are reported.
 
@@ -28,14 +28,14 @@ use crate::history::{Op, Validity};
 ///
 /// Upstream (maelstrom core.clj) splits only on a comma with whitespace on *both* sides
 /// (`#"\s+,\s+"`), so `read-committed,serializable` is one unknown model there and the test
-/// ends `valid? unknown` (spec 10.18). Following the spec's runner guidance we also split on a
+/// ends `valid? unknown` (docs/harness.md). Following docs/harness.md we also split on a
 /// plain comma (`read-committed,serializable` is two models); a single name and whitespace-
 /// surrounded commas parse exactly as upstream. docs/checkers.md records the difference.
 pub fn parse_models(arg: &str) -> Vec<String> {
     arg.split(',').map(str::trim).filter(|m| !m.is_empty()).map(str::to_string).collect()
 }
 
-/// The txn-rw-register checker (spec 4.8): Elle's rw-register analysis against `models`
+/// The txn-rw-register checker (Maelstrom's doc/workloads.md): Elle's rw-register analysis against `models`
 /// (Maelstrom's default is `["strict-serializable"]`), then Maelstrom's wrapper: drop
 /// `cycle-search-timeout`, valid iff no anomaly type remains (so `empty-transaction-graph` is
 /// invalid). An unknown model name gives `valid? unknown`, as Elle throws on it.

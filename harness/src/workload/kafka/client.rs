@@ -1,14 +1,14 @@
 //! The kafka client (maelstrom/workload/kafka.clj `Client`): per client, the next offset to
 //! poll for each assigned key; `assign` may read committed offsets; a non-empty `poll` is
-//! followed by `commit_offsets`; `crash` retires the client (spec 4.7).
+//! followed by `commit_offsets`; `crash` retires the client.
 
 use std::collections::BTreeMap;
 
+use glomer_adapters::Body;
 use serde_json::{json, Map, Value};
 
-use crate::client::{request, Client, Completion, Field, Outcomes, Reply, Schema, Step};
-use crate::history::OpType;
-use crate::workload::OpSpec;
+use crate::client::{malformed, request, Client, Field, Outcomes, Reply, Schema, Step};
+use crate::op::{Completion, OpSpec};
 
 /// Only `assign` is idempotent for the classification rule.
 const OUTCOMES: Outcomes = Outcomes::Rule(&["assign"]);
@@ -77,7 +77,7 @@ impl Client for KafkaClient {
     fn invoke(&mut self, op: &OpSpec) -> Step {
         let keys = || op.value.as_array().into_iter().flatten().filter_map(Value::as_str).map(str::to_owned);
         match op.f.as_str() {
-            "crash" => Step::Done(Completion { kind: OpType::Info, value: Value::Null, error: None, exception: None }),
+            "crash" => Step::Done(Completion::info(Value::Null)),
             "assign" if op.seek_to_beginning => {
                 self.offsets = keys().map(|k| (k, 0)).collect();
                 Step::Done(Completion::ok(op.value.clone()))
@@ -101,15 +101,15 @@ impl Client for KafkaClient {
     fn on_reply(&mut self, op: &OpSpec, reply: Reply) -> Step {
         let stage = std::mem::take(&mut self.stage);
         let Reply::Body(body) = &reply else { return Step::Done(OUTCOMES.on_failure(&op.f, &op.value, &reply)) };
-        if body.get("type").and_then(Value::as_str) == Some("error") {
+        if body.kind == "error" {
             return Step::Done(OUTCOMES.on_failure(&op.f, &op.value, &reply));
         }
         if let Some(why) = schema(&stage).violation(body) {
-            return Step::Done(Completion::thrown(op.value.clone(), format!("malformed RPC response: {why}: {body}")));
+            return Step::Done(malformed(&op.value, &why, body));
         }
         match stage {
             Stage::Assign(keys) => {
-                let committed = &body["offsets"];
+                let committed = field(body, "offsets");
                 self.offsets = keys
                     .into_iter()
                     .map(|k| {
@@ -119,31 +119,40 @@ impl Client for KafkaClient {
                     .collect();
                 Step::Done(Completion::ok(op.value.clone()))
             }
-            Stage::Poll | Stage::Idle => self.poll_done(body["msgs"].clone()),
+            Stage::Poll | Stage::Idle => self.poll_done(field(body, "msgs").clone()),
             Stage::Commit(msgs) => Step::Done(Completion::ok(json!([["poll", msgs]]))),
-            Stage::Send(key, msg) => Step::Done(Completion::ok(json!([["send", key, [body["offset"], msg]]]))),
+            Stage::Send(key, msg) => Step::Done(Completion::ok(json!([["send", key, [field(body, "offset"), msg]]]))),
         }
     }
+}
+
+/// A field of a reply whose schema was checked (so present), `null` otherwise.
+fn field<'a>(body: &'a Body, name: &str) -> &'a Value {
+    body.get(name).unwrap_or(&Value::Null)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn body(v: Value) -> Body {
+        serde_json::from_value(v).expect("a body")
+    }
+
     fn reply(v: Value) -> Reply {
-        Reply::Body(v)
+        Reply::Body(body(v))
     }
 
     #[test]
     fn a_fresh_client_polls_with_no_offsets_and_commits_what_it_read() {
         let mut c = KafkaClient::default();
         let poll = OpSpec::new("poll", json!([["poll"]]));
-        assert_eq!(c.invoke(&poll), Step::Call(json!({"type": "poll", "offsets": {}})));
+        assert_eq!(c.invoke(&poll), Step::Call(body(json!({"type": "poll", "offsets": {}}))));
         let got = c.on_reply(&poll, reply(json!({"type": "poll_ok", "msgs": {"1": [[3, 9], [4, 10]]}})));
-        assert_eq!(got, Step::Call(json!({"type": "commit_offsets", "offsets": {"1": 4}})));
+        assert_eq!(got, Step::Call(body(json!({"type": "commit_offsets", "offsets": {"1": 4}}))));
         let done = c.on_reply(&poll, reply(json!({"type": "commit_offsets_ok"})));
         assert_eq!(done, Step::Done(Completion::ok(json!([["poll", {"1": [[3, 9], [4, 10]]}]]))));
-        assert_eq!(c.invoke(&poll), Step::Call(json!({"type": "poll", "offsets": {"1": 5}})));
+        assert_eq!(c.invoke(&poll), Step::Call(body(json!({"type": "poll", "offsets": {"1": 5}}))));
     }
 
     #[test]
@@ -159,7 +168,10 @@ mod tests {
     fn assign_keeps_known_offsets_else_takes_committed_else_zero() {
         let mut c = KafkaClient { offsets: BTreeMap::from([("1".to_owned(), 7)]), stage: Stage::Idle };
         let assign = OpSpec::new("assign", json!(["1", "2", "3"]));
-        assert_eq!(c.invoke(&assign), Step::Call(json!({"type": "list_committed_offsets", "keys": ["1", "2", "3"]})));
+        assert_eq!(
+            c.invoke(&assign),
+            Step::Call(body(json!({"type": "list_committed_offsets", "keys": ["1", "2", "3"]})))
+        );
         let done =
             c.on_reply(&assign, reply(json!({"type": "list_committed_offsets_ok", "offsets": {"1": 2, "2": 4}})));
         assert_eq!(done, Step::Done(Completion::ok(json!(["1", "2", "3"]))));
@@ -170,11 +182,11 @@ mod tests {
     fn send_records_its_offset_and_a_timeout_is_info() {
         let mut c = KafkaClient::default();
         let send = OpSpec::new("send", json!([["send", "5", 3]]));
-        assert_eq!(c.invoke(&send), Step::Call(json!({"type": "send", "key": "5", "msg": 3})));
+        assert_eq!(c.invoke(&send), Step::Call(body(json!({"type": "send", "key": "5", "msg": 3}))));
         let done = c.on_reply(&send, reply(json!({"type": "send_ok", "offset": 12})));
         assert_eq!(done, Step::Done(Completion::ok(json!([["send", "5", [12, 3]]]))));
         c.invoke(&send);
         let Step::Done(timed_out) = c.on_reply(&send, Reply::Timeout) else { panic!("not done") };
-        assert_eq!((timed_out.kind, timed_out.value), (OpType::Info, json!([["send", "5", 3]])));
+        assert_eq!((timed_out.kind, timed_out.value), (crate::history::OpType::Info, json!([["send", "5", 3]])));
     }
 }

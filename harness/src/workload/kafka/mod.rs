@@ -1,6 +1,10 @@
-//! kafka (spec 4.7): sends and polls over string keys from Elle's key pool, occasional
-//! `assign`s, an independent stream of `crash`es, and a final phase in which every worker
-//! crashes, reassigns every key from the beginning and polls until it has caught up.
+//! kafka: sends and polls over string keys from Elle's key pool, occasional `assign`s, an
+//! independent stream of `crash`es, and a final phase in which every worker crashes, reassigns
+//! every key from the beginning and polls until it has caught up
+//! ([Maelstrom's workloads](https://github.com/jepsen-io/maelstrom/blob/main/doc/workloads.md#workload-kafka); maelstrom/workload/kafka.clj).
+//!
+//! Everything kafka-specific about the schedule lives in [`KafkaGenerator`]: the crash stream,
+//! the per-worker final sequence, its poll delays and its 10 s cut.
 
 mod client;
 
@@ -12,11 +16,12 @@ use serde_json::{json, Value};
 
 use self::client::KafkaClient;
 use super::keys::{KeyPool, DEFAULT_KEY_COUNT};
-use super::{OpSpec, TestWorkload};
+use super::{FinalStep, Generator, SideStream, TestWorkload};
 use crate::checker::{kafka, Checked};
-use crate::client::{Client, Completion};
+use crate::client::Client;
 use crate::config::TestConfig;
 use crate::history::{Op, OpType};
+use crate::op::{Completion, OpSpec};
 
 /// One op in this many is preceded by an `assign` of its key (jepsen tests/kafka.clj).
 const ASSIGN_ONE_IN: u32 = 64;
@@ -32,6 +37,21 @@ const FINAL_POLL_GAP_NS: u64 = 400_000_000;
 /// The kafka workload.
 #[derive(Debug, Clone)]
 pub struct Kafka {
+    generator: KafkaGenerator,
+}
+
+/// Per worker, where it is in the final phase.
+#[derive(Debug, Clone, Default)]
+struct FinalProgress {
+    /// Final ops completed.
+    done: usize,
+    /// Its next final op waits until this time.
+    not_before_ns: u64,
+}
+
+/// kafka's generator.
+#[derive(Debug, Clone)]
+pub struct KafkaGenerator {
     keys: KeyPool,
     /// An op displaced by the `assign` that went out first.
     pending: Option<OpSpec>,
@@ -43,21 +63,30 @@ pub struct Kafka {
     final_target: Option<BTreeMap<String, i64>>,
     /// Per worker, the highest offsets its final polls returned.
     final_polled: BTreeMap<usize, BTreeMap<String, i64>>,
+    /// When the final phase is cut (set when it starts).
+    final_end_ns: Option<u64>,
+    /// Per worker, its progress through the final phase.
+    final_progress: BTreeMap<usize, FinalProgress>,
 }
 
 impl Kafka {
     /// The workload with `config`'s key count and writes per key.
     pub fn new(config: &TestConfig) -> Self {
-        Kafka {
+        let generator = KafkaGenerator {
             keys: KeyPool::new(config.key_count.unwrap_or(DEFAULT_KEY_COUNT), config.max_writes_per_key),
             pending: None,
             sent_max: BTreeMap::new(),
             polled_max: BTreeMap::new(),
             final_target: None,
             final_polled: BTreeMap::new(),
-        }
+            final_end_ns: None,
+            final_progress: BTreeMap::new(),
+        };
+        Kafka { generator }
     }
+}
 
+impl KafkaGenerator {
     fn unpolled_keys(&self) -> Vec<String> {
         self.sent_max
             .iter()
@@ -104,45 +133,10 @@ fn raise(map: &mut BTreeMap<String, i64>, key: String, offset: i64) {
     *entry = (*entry).max(offset);
 }
 
-impl TestWorkload for Kafka {
-    fn next_op(&mut self, _worker: usize, rng: &mut ChaCha8Rng) -> Option<OpSpec> {
-        if let Some(op) = self.pending.take() {
-            return Some(op);
-        }
-        let (op, key) = self.send_or_poll(rng);
-        if rng.gen_range(0..ASSIGN_ONE_IN) != 0 {
-            return Some(op);
-        }
-        let mut keys = BTreeSet::from([key.to_string()]);
-        let unpolled = self.unpolled_keys();
-        if rng.gen_range(0..WIDEN_ONE_IN) == 0 && !unpolled.is_empty() {
-            keys.extend(unpolled);
-        }
-        self.pending = Some(op);
-        Some(OpSpec::new("assign", json!(keys.into_iter().collect::<Vec<_>>())))
-    }
-
-    fn has_final_phase(&self) -> bool {
-        true
-    }
-
-    fn side_op_max_gap_ns(&self, concurrency: usize) -> Option<u64> {
-        Some((CRASH_GAP_S_TIMES_CONCURRENCY / concurrency.max(1) as f64 * 1e9) as u64)
-    }
-
-    fn side_op(&mut self, _rng: &mut ChaCha8Rng) -> Option<OpSpec> {
-        Some(OpSpec::new("crash", Value::Null))
-    }
-
-    fn final_phase_limit_ns(&self) -> Option<u64> {
-        Some(FINAL_PHASE_NS)
-    }
-
-    fn final_op_delay_ns(&self, rng: &mut ChaCha8Rng) -> u64 {
-        rng.gen_range(0..FINAL_POLL_GAP_NS)
-    }
-
-    fn final_op(&mut self, worker: usize, done: usize, _rng: &mut ChaCha8Rng) -> Option<OpSpec> {
+impl KafkaGenerator {
+    /// The `done`-th final op (from 0) of worker `worker`: crash, assign every key from the
+    /// beginning, then polls until caught up.
+    fn nth_final_op(&mut self, worker: usize, done: usize) -> Option<OpSpec> {
         let target = self.final_target.get_or_insert_with(|| {
             let mut target = self.sent_max.clone();
             for (k, o) in &self.polled_max {
@@ -163,8 +157,57 @@ impl TestWorkload for Kafka {
             }
         }
     }
+}
 
-    fn observe(&mut self, worker: usize, op: &OpSpec, completion: &Completion) {
+impl Generator for KafkaGenerator {
+    fn next_op(&mut self, _worker: usize, rng: &mut ChaCha8Rng) -> Option<OpSpec> {
+        if let Some(op) = self.pending.take() {
+            return Some(op);
+        }
+        let (op, key) = self.send_or_poll(rng);
+        if rng.gen_range(0..ASSIGN_ONE_IN) != 0 {
+            return Some(op);
+        }
+        let mut keys = BTreeSet::from([key.to_string()]);
+        let unpolled = self.unpolled_keys();
+        if rng.gen_range(0..WIDEN_ONE_IN) == 0 && !unpolled.is_empty() {
+            keys.extend(unpolled);
+        }
+        self.pending = Some(op);
+        Some(OpSpec::new("assign", json!(keys.into_iter().collect::<Vec<_>>())))
+    }
+
+    fn side_stream(&self, concurrency: usize) -> Option<SideStream> {
+        let max_gap_ns = (CRASH_GAP_S_TIMES_CONCURRENCY / concurrency.max(1) as f64 * 1e9) as u64;
+        Some(SideStream { max_gap_ns, op: OpSpec::new("crash", Value::Null) })
+    }
+
+    fn has_final_phase(&self) -> bool {
+        true
+    }
+
+    fn final_op(&mut self, worker: usize, now_ns: u64, _rng: &mut ChaCha8Rng) -> FinalStep {
+        let end_ns = *self.final_end_ns.get_or_insert(now_ns + FINAL_PHASE_NS);
+        if now_ns >= end_ns {
+            return FinalStep::Done;
+        }
+        let progress = self.final_progress.entry(worker).or_default().clone();
+        if progress.not_before_ns > now_ns {
+            return FinalStep::Wait(progress.not_before_ns.min(end_ns));
+        }
+        match self.nth_final_op(worker, progress.done) {
+            Some(op) => FinalStep::Op(op),
+            None => FinalStep::Done,
+        }
+    }
+
+    fn update(&mut self, worker: usize, op: &OpSpec, completion: &Completion, now_ns: u64, rng: &mut ChaCha8Rng) {
+        if self.final_end_ns.is_some() {
+            // Final polls come every U[0, 0.4) s after the previous final op ended.
+            let progress = self.final_progress.entry(worker).or_default();
+            progress.done += 1;
+            progress.not_before_ns = now_ns + rng.gen_range(0..FINAL_POLL_GAP_NS);
+        }
         if completion.kind != OpType::Ok {
             return;
         }
@@ -176,6 +219,12 @@ impl TestWorkload for Kafka {
                 _ => {}
             }
         }
+    }
+}
+
+impl TestWorkload for Kafka {
+    fn generator(&self) -> Box<dyn Generator> {
+        Box::new(self.generator.clone())
     }
 
     fn client(&self) -> Box<dyn Client> {

@@ -1,10 +1,10 @@
-//! The partition nemesis (spec 6.3; jepsen nemesis/combined.clj and maelstrom/nemesis.clj):
-//! four grudge shapes and the start/stop schedule.
+//! The partition nemesis's grudges (jepsen nemesis/combined.clj and maelstrom/nemesis.clj):
+//! four shapes, each a map from a recipient to the senders it refuses; docs/harness.md says how
+//! each is built.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use rand::seq::SliceRandom;
-use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
@@ -102,28 +102,6 @@ pub fn grudge_value(grudge: &Grudge) -> Value {
     json!(["isolated", map])
 }
 
-/// When the nemesis acts next and what it does.
-#[derive(Debug, Clone)]
-pub struct Schedule {
-    /// Time of the next nemesis op.
-    pub next_ns: u64,
-    /// Whether a partition is in force (so the next op is a stop).
-    pub partitioned: bool,
-    interval_ns: u64,
-}
-
-impl Schedule {
-    /// A schedule whose first op (a start) is at `start_ns` (spec 6.3: at time zero).
-    pub fn new(start_ns: u64, interval_s: f64) -> Self {
-        Schedule { next_ns: start_ns, partitioned: false, interval_ns: (interval_s * 1e9) as u64 }
-    }
-
-    /// Records that an op ran at `now_ns`: the next one comes after a gap U[0, 2·interval).
-    pub fn advance(&mut self, now_ns: u64, rng: &mut ChaCha8Rng) {
-        self.next_ns = now_ns + rng.gen_range(0..(2 * self.interval_ns).max(1));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use rand::SeedableRng;
@@ -177,18 +155,6 @@ mod tests {
             for b in refused {
                 assert!(g.get(b).is_none_or(|r| !r.contains(a)), "{a} and {b} cut both ways");
             }
-        }
-    }
-
-    #[test]
-    fn gaps_stay_below_twice_the_interval() {
-        let mut rng = ChaCha8Rng::seed_from_u64(3);
-        let mut s = Schedule::new(0, 10.0);
-        assert_eq!(s.next_ns, 0);
-        for _ in 0..100 {
-            let before = s.next_ns;
-            s.advance(before, &mut rng);
-            assert!(s.next_ns - before < 20_000_000_000);
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The engine's scheduling, client and phase rules, observed through sim runs.
+//! The test's scheduling, client and phase rules, observed through sim runs.
 
 mod support;
 
@@ -27,7 +27,7 @@ fn no_op_is_invoked_after_the_time_limit_from_the_first_op() {
 #[test]
 fn final_reads_come_ten_seconds_after_the_heal() {
     let mut config = short_config("broadcast", 3);
-    config.nemesis_partition = true;
+    config.nemesis.partition = true;
     let report = run_sim(&config, "broadcast");
     let heal = report.history.iter().rposition(|op| op.f == "stop-partition").expect("a heal");
     let heal_ns = report.history[heal].time_ns;
@@ -68,7 +68,7 @@ fn a_reply_with_an_extra_field_is_info_with_a_malformed_response_exception() {
 #[test]
 fn nemesis_ops_alternate_and_start_with_a_partition() {
     let mut config = short_config("g-set", 5);
-    config.nemesis_partition = true;
+    config.nemesis.partition = true;
     config.nemesis_interval_s = 0.5;
     let report = run_sim(&config, "g-set");
     let nemesis: Vec<&str> =
