@@ -157,5 +157,6 @@ pub fn write_store(dir: &Path, report: &Report) -> Result<(), std::io::Error> {
     fs::write(dir.join("faults.json"), faults)?;
     fs::write(dir.join("latency.svg"), plot::latency_svg(&report.history))?;
     fs::write(dir.join("rate.svg"), plot::rate_svg(&report.server_sends_per_s))?;
+    crate::checker::linearizable::write_svgs(dir, &report.analysis.results["workload"])?;
     Ok(())
 }

@@ -1,39 +1,19 @@
 //! The process executor runs real binaries (examples/test_node.rs) and judges them as the sim
 //! executor does; crashes and bad arguments give Maelstrom's exit statuses.
 
-use std::path::PathBuf;
+mod support;
+
 use std::process::Command;
-use std::sync::OnceLock;
 
 use glomer_harness::config::{ExecutorKind, TestConfig};
 use glomer_harness::history::{OpType, Process, Validity};
 use glomer_harness::nemesis::Faults;
 use glomer_harness::run::{run, RunError};
 
-/// `target/<profile>/examples/test_node`, rebuilt once per test run so it matches the sources
-/// (`cargo test --test …` does not build examples by itself).
-fn test_node() -> PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT
-        .get_or_init(|| {
-            let glomer = PathBuf::from(env!("CARGO_BIN_EXE_glomer"));
-            let dir = glomer.parent().expect("target directory");
-            let mut build = Command::new(env!("CARGO"));
-            build.args(["build", "-p", "glomer-harness", "--example", "test_node"]);
-            if dir.ends_with("release") {
-                build.arg("--release");
-            }
-            let status = build.status();
-            assert!(status.is_ok_and(|s| s.success()), "building the test_node example failed");
-            dir.join("examples").join("test_node")
-        })
-        .clone()
-}
-
 fn config(workload: &str, node_count: usize, behaviour: &str, out: &str) -> TestConfig {
     let mut config = TestConfig::new(workload, node_count);
     config.executor = ExecutorKind::Process;
-    config.bin = test_node();
+    config.bin = support::test_node();
     config.node_args = vec![behaviour.to_owned()];
     config.time_limit_s = 2.0;
     config.rate = 20.0;
@@ -90,7 +70,7 @@ fn glomer_exits_254_on_bad_arguments_naming_the_flag() {
 
 #[test]
 fn glomer_passes_trailing_arguments_to_the_node() {
-    let node = test_node();
+    let node = support::test_node();
     let out_dir = std::env::temp_dir().join("glomer-harness-tests").join("cli-echo");
     let out = Command::new(env!("CARGO_BIN_EXE_glomer"))
         .args(["test", "-w", "echo", "--node-count", "1", "--time-limit", "1", "--rate", "20", "--seed", "3"])

@@ -6,9 +6,10 @@
 //!
 //! # Layout
 //! - Common sections (Maelstrom's doc/results.md): [`stats`], [`exceptions`], [`availability`].
-//! - Workloads (Maelstrom's doc/workloads.md): [`echo`], [`unique_ids`], [`set_full`] (broadcast and g-set),
-//!   [`counter`] (g-counter and pn-counter), [`kafka`], [`txn_rw`] (txn-rw-register, on the
-//!   dependency graph and cycle search of the private `elle` module).
+//! - Workloads (Maelstrom's doc/workloads.md): [`echo`], [`unique_ids`], [`set_full`] (broadcast
+//!   and g-set), [`counter`] (g-counter and pn-counter), [`kafka`], [`linearizable`] (lin-kv),
+//!   [`txn_rw`] (txn-rw-register) and [`list_append`] (txn-list-append), the last two on the
+//!   dependency graph and cycle search of the private `elle` module.
 //! - [`quantile`]: Maelstrom's no-interpolation quantile.
 
 use std::cmp::Ordering;
@@ -23,6 +24,8 @@ pub mod echo;
 mod elle;
 pub mod exceptions;
 pub mod kafka;
+pub mod linearizable;
+pub mod list_append;
 pub mod quantile;
 pub mod set_full;
 pub mod stats;
@@ -177,6 +180,19 @@ pub(crate) mod test_support {
         }
         pub fn info(&mut self, p: u64, f: &str, v: Value) -> &mut Op {
             self.push(OpType::Info, p, f, v)
+        }
+        /// A transaction by `p` completed `kind`: invoked with `out`'s reads unfilled; the
+        /// completion carries `out` when `:ok`, else the invocation's value.
+        pub fn txn(&mut self, p: u64, kind: OpType, out: Value) -> &mut Op {
+            let unfilled: Vec<Value> = out
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|m| if m[0] == "r" { serde_json::json!(["r", m[1], null]) } else { m })
+                .collect();
+            let completion = if kind == OpType::Ok { out } else { Value::Array(unfilled.clone()) };
+            self.call(p, "txn", Value::Array(unfilled), kind, completion)
         }
         /// An invocation immediately followed by its completion.
         pub fn call(&mut self, p: u64, f: &str, inv: Value, kind: OpType, out: Value) -> &mut Op {

@@ -11,6 +11,8 @@ pub mod echo;
 pub mod g_set;
 pub mod kafka;
 pub mod keys;
+pub mod lin_kv;
+pub mod list_append;
 pub mod topology;
 pub mod txn_rw;
 pub mod unique_ids;
@@ -134,8 +136,18 @@ impl OneFinalRead {
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 
 /// Every workload name `glomer test` can run.
-pub const NAMES: &[&str] =
-    &["echo", "unique-ids", "broadcast", "g-set", "g-counter", "pn-counter", "kafka", "txn-rw-register"];
+pub const NAMES: &[&str] = &[
+    "echo",
+    "unique-ids",
+    "broadcast",
+    "g-set",
+    "g-counter",
+    "pn-counter",
+    "kafka",
+    "txn-rw-register",
+    "lin-kv",
+    "txn-list-append",
+];
 
 /// The workload `config.workload` names, configured from `config`; `Err` with the reason when
 /// the name or its options are not accepted.
@@ -149,6 +161,8 @@ pub fn build(config: &TestConfig) -> Result<Box<dyn TestWorkload>, String> {
         "pn-counter" => Ok(Box::new(counter::Counter::new(true))),
         "kafka" => Ok(Box::new(kafka::Kafka::new(config))),
         "txn-rw-register" => Ok(Box::new(txn_rw::TxnRw::new(config))),
+        "lin-kv" => Ok(Box::new(lin_kv::LinKv::new(config)?)),
+        "txn-list-append" => Ok(Box::new(list_append::ListAppend::new(config))),
         other => Err(format!("unknown workload {other:?}; glomer test runs: {}", NAMES.join(", "))),
     }
 }

@@ -48,3 +48,35 @@ pub fn node_bin(name: &str) -> std::path::PathBuf {
         })
         .clone()
 }
+
+/// Runs `config` under the process executor with `test_node BEHAVIOUR` as every node, for 2 s,
+/// its store under the system's temporary directory.
+pub fn run_process(config: &TestConfig, behaviour: &str) -> Report {
+    let mut config = config.clone();
+    config.executor = glomer_harness::config::ExecutorKind::Process;
+    config.bin = test_node();
+    config.node_args = vec![behaviour.to_owned()];
+    config.time_limit_s = 2.0;
+    config.out = std::env::temp_dir().join("glomer-harness-tests").join(format!("process-{behaviour}"));
+    glomer_harness::run::run(&config).unwrap_or_else(|e| panic!("{behaviour}: run failed: {e}"))
+}
+
+/// `target/<profile>/examples/test_node`, rebuilt once per test binary so it matches the
+/// sources (`cargo test --test …` does not build examples by itself).
+pub fn test_node() -> std::path::PathBuf {
+    use std::sync::OnceLock;
+    static BUILT: OnceLock<std::path::PathBuf> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let glomer = std::path::PathBuf::from(env!("CARGO_BIN_EXE_glomer"));
+            let dir = glomer.parent().expect("target directory");
+            let mut build = std::process::Command::new(env!("CARGO"));
+            build.args(["build", "-p", "glomer-harness", "--example", "test_node"]);
+            if dir.ends_with("release") {
+                build.arg("--release");
+            }
+            assert!(build.status().is_ok_and(|s| s.success()), "building the test_node example failed");
+            dir.join("examples").join("test_node")
+        })
+        .clone()
+}

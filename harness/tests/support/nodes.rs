@@ -9,6 +9,9 @@ use glomer_adapters::workloads::BoxedWorkload;
 use glomer_adapters::{Body, Context, Error, Message, Workload};
 use serde_json::{json, Value};
 
+#[path = "nodes_kv.rs"]
+pub mod nodes_kv;
+
 /// Gossip period of the test nodes.
 const GOSSIP_INTERVAL_MS: u64 = 100;
 const GOSSIP_TIMER: u64 = 1;
@@ -35,7 +38,7 @@ pub fn build(name: &str) -> Option<BoxedWorkload> {
         "txn" => Box::new(TxnNode { sees_own_writes: true, state: BTreeMap::new() }),
         "txn-no-own-writes" => Box::new(TxnNode { sees_own_writes: false, state: BTreeMap::new() }),
         "echo-extra-field" => Box::new(ExtraField),
-        _ => return None,
+        _ => return nodes_kv::build(name),
     })
 }
 

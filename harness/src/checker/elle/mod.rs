@@ -9,12 +9,15 @@
 //! relations of its steps, exactly as Elle's `cycle-explainer` does.
 
 pub(crate) mod models;
+pub(crate) mod txn;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{json, Map, Value};
 
-use super::{op_json, pair_positions};
+use models::{boundary, is_known, prohibited, UNKNOWN_ANOMALIES};
+
+use super::{op_json, pair_positions, Checked};
 use crate::history::{Op, OpType};
 
 /// A set of dependency relations, as a bit set.
@@ -203,4 +206,67 @@ pub(crate) use search::{cycle_anomalies, CycleSearch, SEARCH_ORDER as CYCLE_TYPE
 fn cycle_json(history: &[Op], cycle: &[usize], steps: Vec<Map<String, Value>>, kind: &str) -> Value {
     let ops: Vec<Value> = cycle.iter().filter_map(|&p| history.get(p)).map(op_json).collect();
     json!({"type": kind, "cycle": ops, "steps": steps})
+}
+
+/// `additional-graphs`: realtime edges if the models forbid a realtime cycle, else process
+/// edges if they forbid a process cycle.
+pub(crate) fn add_model_edges(graph: &mut Graph, history: &[Op], reportable: &BTreeSet<String>) {
+    let forbids = |suffix: &str| CYCLE_TYPES.iter().any(|t| t.ends_with(suffix) && reportable.contains(*t));
+    if forbids("-realtime") {
+        graph.add_realtime(history, |_| true);
+    } else if forbids("-process") {
+        graph.add_process(history, |_| true);
+    }
+}
+
+/// Elle's `result-map`: `{valid? true}` when nothing reportable was found; else the verdict
+/// (false on a forbidden anomaly, else unknown), the reportable anomalies, and the models
+/// ruled out by everything found.
+fn result_map(
+    prohibited: &BTreeSet<String>,
+    reportable: &BTreeSet<String>,
+    anomalies: BTreeMap<String, Value>,
+) -> Map<String, Value> {
+    let shown: BTreeMap<&String, &Value> = anomalies.iter().filter(|(k, _)| reportable.contains(*k)).collect();
+    let mut result = Map::new();
+    if shown.is_empty() {
+        result.insert("valid?".into(), json!(true));
+        return result;
+    }
+    let bad = shown.keys().any(|k| prohibited.contains(*k));
+    result.insert("valid?".into(), if bad { json!(false) } else { json!("unknown") });
+    result.insert("anomaly-types".into(), json!(shown.keys().collect::<Vec<_>>()));
+    result.insert("anomalies".into(), json!(shown));
+    let (not, also_not) = boundary(&anomalies.keys().cloned().collect::<Vec<_>>());
+    result.insert("not".into(), json!(not));
+    result.insert("also-not".into(), json!(also_not));
+    result
+}
+
+/// The anomalies Elle's `cycles!` reports: the explained cycles by type, and
+/// `empty-transaction-graph` when the graph has no vertex.
+pub(crate) fn graph_anomalies(search: &CycleSearch) -> BTreeMap<String, Value> {
+    let mut found: BTreeMap<String, Value> =
+        cycle_anomalies(search).into_iter().map(|(k, v)| (k, Value::Array(v))).collect();
+    if search.graph.is_empty() {
+        found.insert("empty-transaction-graph".into(), json!(true));
+    }
+    found
+}
+
+/// Elle's `check` around an analysis: the models must be known (else `valid? unknown`, as
+/// Elle throws), `analysis` gets the reportable anomaly types and finds anomalies (`Err`:
+/// Elle gave up, `valid? unknown`), and the findings become Elle's result map.
+pub(crate) fn check(
+    models: &[String],
+    analysis: impl FnOnce(&BTreeSet<String>) -> Result<BTreeMap<String, Value>, String>,
+) -> Result<Map<String, Value>, Checked> {
+    if let Some(unknown) = models.iter().find(|m| !is_known(m)) {
+        return Err(Checked::unknown(format!("Unknown consistency model {unknown}")));
+    }
+    let prohibited = prohibited(models);
+    let mut reportable = prohibited.clone();
+    reportable.extend(UNKNOWN_ANOMALIES.iter().map(|s| s.to_string()));
+    let anomalies = analysis(&reportable).map_err(Checked::unknown)?;
+    Ok(result_map(&prohibited, &reportable, anomalies))
 }

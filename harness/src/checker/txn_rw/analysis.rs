@@ -4,43 +4,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{json, Map, Value};
 
+use super::super::elle::txn::{lost_update, text, txns, Mop, Txn};
 use super::super::elle::{
-    cycle_anomalies, CycleSearch, Graph, Rels, CYCLE_TYPES, PROCESS, REALTIME, RW, SEARCH_STEPS_PER_COMPONENT, WR, WW,
+    add_model_edges, graph_anomalies, CycleSearch, Graph, Rels, PROCESS, REALTIME, RW, SEARCH_STEPS_PER_COMPONENT, WR,
+    WW,
 };
 use super::super::{cmp_json, op_json};
 use crate::history::{Op, OpType};
-
-/// A micro-op `[f, key, value]`.
-#[derive(Clone, Copy)]
-struct Mop<'h> {
-    f: &'h str,
-    key: &'h Value,
-    value: &'h Value,
-    raw: &'h Value,
-}
-
-/// A transaction: its position in the history and its micro-ops.
-struct Txn<'h> {
-    pos: usize,
-    op: &'h Op,
-    mops: Vec<Mop<'h>>,
-}
-
-fn text(v: &Value) -> String {
-    v.to_string()
-}
-
-fn mops(op: &Op) -> Vec<Mop<'_>> {
-    op.value
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|raw| match raw.as_array().map(Vec::as_slice) {
-            Some([f, key, value]) => Some(Mop { f: f.as_str()?, key, value, raw }),
-            _ => None,
-        })
-        .collect()
-}
 
 /// `txn/ext-reads`: the first read of each key not preceded by a write of it.
 fn ext_reads<'h>(mops: &[Mop<'h>]) -> Vec<(&'h Value, &'h Value)> {
@@ -112,12 +82,7 @@ type VersionGraphs = BTreeMap<String, VersionGraph>;
 /// The whole analysis: every anomaly found (Elle's `check` before `result-map`). `Err` where
 /// Elle throws: mixed key types, or one value written by two transactions.
 pub(super) fn anomalies(history: &[Op], reportable: &BTreeSet<String>) -> Result<BTreeMap<String, Value>, String> {
-    let txns: Vec<Txn> = history
-        .iter()
-        .enumerate()
-        .filter(|(_, op)| op.is_client())
-        .map(|(pos, op)| Txn { pos, op, mops: mops(op) })
-        .collect();
+    let txns = txns(history);
     type_sanity(&txns)?;
     let (versions, cyclic) = version_graphs(&txns);
     let mut graph = transaction_graph(&txns, &versions)?;
@@ -134,10 +99,7 @@ pub(super) fn anomalies(history: &[Op], reportable: &BTreeSet<String>) -> Result
         explain_step: &explain,
         steps_per_component: SEARCH_STEPS_PER_COMPONENT,
     };
-    found.extend(cycle_anomalies(&search).into_iter().map(|(k, v)| (k, Value::Array(v))));
-    if graph.is_empty() {
-        found.insert("empty-transaction-graph".into(), json!(true));
-    }
+    found.extend(graph_anomalies(&search));
     if !cyclic.is_empty() {
         found.insert("cyclic-versions".into(), Value::Array(cyclic));
     }
@@ -151,7 +113,7 @@ pub(super) fn anomalies(history: &[Op], reportable: &BTreeSet<String>) -> Result
     put("internal", internal(&txns));
     put("G1a", g1a(&txns));
     put("G1b", g1b(&txns));
-    put("lost-update", lost_update(&txns));
+    put("lost-update", lost_update(&txns, "w"));
     Ok(found)
 }
 
@@ -263,17 +225,6 @@ fn transaction_graph(txns: &[Txn], versions: &VersionGraphs) -> Result<Graph, St
     Ok(graph)
 }
 
-/// `additional-graphs`: realtime edges if the models forbid a realtime cycle, else process
-/// edges if they forbid a process cycle.
-fn add_model_edges(graph: &mut Graph, history: &[Op], reportable: &BTreeSet<String>) {
-    let forbids = |suffix: &str| CYCLE_TYPES.iter().any(|t| t.ends_with(suffix) && reportable.contains(*t));
-    if forbids("-realtime") {
-        graph.add_realtime(history, |_| true);
-    } else if forbids("-process") {
-        graph.add_process(history, |_| true);
-    }
-}
-
 fn explain_step(
     by_pos: &HashMap<usize, &Txn>,
     versions: &VersionGraphs,
@@ -368,37 +319,4 @@ fn reads_of(
         }
     }
     out
-}
-
-/// `lost-update-cases`: two committed transactions that read the same version of a key and
-/// both wrote it.
-fn lost_update(txns: &[Txn]) -> Vec<Value> {
-    let mut by_read: BTreeMap<(String, String), (Value, Value, Vec<usize>)> = BTreeMap::new();
-    for t in txns.iter().filter(|t| t.op.kind == OpType::Ok) {
-        let mut reads: HashMap<String, &Value> = HashMap::new();
-        let mut written: BTreeSet<String> = BTreeSet::new();
-        for m in &t.mops {
-            let k = text(m.key);
-            match (m.f == "w" && !written.contains(&k), reads.get(&k)) {
-                (true, Some(read)) => {
-                    let entry = by_read
-                        .entry((k.clone(), text(read)))
-                        .or_insert_with(|| (m.key.clone(), (*read).clone(), Vec::new()));
-                    entry.2.push(t.pos);
-                    written.insert(k);
-                }
-                (true, None) => {}
-                (false, None) => {
-                    reads.insert(k, m.value);
-                }
-                (false, Some(_)) => {}
-            }
-        }
-    }
-    let op_at = |pos: usize| txns.iter().find(|t| t.pos == pos).map(|t| op_json(t.op));
-    by_read
-        .into_values()
-        .filter(|(_, _, ops)| ops.len() >= 2)
-        .map(|(key, value, ops)| json!({"key": key, "value": value, "txns": ops.into_iter().map(op_at).collect::<Vec<_>>()}))
-        .collect()
 }

@@ -18,11 +18,9 @@
 
 mod analysis;
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde_json::{json, Map, Value};
 
-use super::elle::models::{boundary, is_known, prohibited, UNKNOWN_ANOMALIES};
+use super::elle;
 use super::Checked;
 use crate::history::{Op, Validity};
 
@@ -42,41 +40,10 @@ pub fn parse_models(arg: &str) -> Vec<String> {
 /// `cycle-search-timeout`, valid iff no anomaly type remains (so `empty-transaction-graph` is
 /// invalid). An unknown model name gives `valid? unknown`, as Elle throws on it.
 pub fn check(history: &[Op], models: &[String]) -> Checked {
-    if let Some(unknown) = models.iter().find(|m| !is_known(m)) {
-        return Checked::unknown(format!("Unknown consistency model {unknown}"));
+    match elle::check(models, |reportable| analysis::anomalies(history, reportable)) {
+        Ok(result) => wrap(result),
+        Err(unknown) => unknown,
     }
-    let prohibited = prohibited(models);
-    let mut reportable = prohibited.clone();
-    reportable.extend(UNKNOWN_ANOMALIES.iter().map(|s| s.to_string()));
-    let anomalies = match analysis::anomalies(history, &reportable) {
-        Ok(anomalies) => anomalies,
-        Err(e) => return Checked::unknown(e),
-    };
-    wrap(elle_result(&prohibited, &reportable, anomalies))
-}
-
-/// Elle's `result-map`: `{valid? true}` when nothing reportable was found; else the verdict
-/// (false on a forbidden anomaly, else unknown), the reportable anomalies, and the models
-/// ruled out by everything found.
-fn elle_result(
-    prohibited: &BTreeSet<String>,
-    reportable: &BTreeSet<String>,
-    anomalies: BTreeMap<String, Value>,
-) -> Map<String, Value> {
-    let shown: BTreeMap<&String, &Value> = anomalies.iter().filter(|(k, _)| reportable.contains(*k)).collect();
-    let mut result = Map::new();
-    if shown.is_empty() {
-        result.insert("valid?".into(), json!(true));
-        return result;
-    }
-    let bad = shown.keys().any(|k| prohibited.contains(*k));
-    result.insert("valid?".into(), if bad { json!(false) } else { json!("unknown") });
-    result.insert("anomaly-types".into(), json!(shown.keys().collect::<Vec<_>>()));
-    result.insert("anomalies".into(), json!(shown));
-    let (not, also_not) = boundary(&anomalies.keys().cloned().collect::<Vec<_>>());
-    result.insert("not".into(), json!(not));
-    result.insert("also-not".into(), json!(also_not));
-    result
 }
 
 /// Maelstrom's wrapper (txn_rw_register.clj `checker`): ignore `cycle-search-timeout`; valid

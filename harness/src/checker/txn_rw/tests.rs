@@ -4,17 +4,8 @@ use super::*;
 use crate::checker::test_support::Hist;
 use crate::history::OpType::{self, *};
 
-/// A transaction by `p`: invoked with reads unfilled, completed `kind` with `out`.
 fn txn(h: &mut Hist, p: u64, kind: OpType, out: Value) {
-    let unfilled: Vec<Value> = out
-        .as_array()
-        .cloned()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| if m[0] == "r" { json!(["r", m[1], null]) } else { m })
-        .collect();
-    let completion = if kind == Ok { out } else { Value::Array(unfilled.clone()) };
-    h.call(p, "txn", Value::Array(unfilled), kind, completion);
+    h.txn(p, kind, out);
 }
 
 fn run(h: &Hist, model: &str) -> Checked {
