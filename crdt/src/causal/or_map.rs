@@ -60,14 +60,28 @@ impl<K: Ord + Clone, V: Causal> OrMap<K, V> {
     pub fn update(&mut self, replica: ReplicaId, key: K, mutate: impl FnOnce(&mut V) -> V) -> Self {
         #[cfg(debug_assertions)]
         let before = self.state.context.clone();
+        let context = std::mem::take(&mut self.state.context);
         let entries = self.state.store.entries_mut();
-        let mut value = entries.remove(&key).unwrap_or_default();
-        value.state_mut().context = std::mem::take(&mut self.state.context);
-        let delta = mutate(&mut value).into_state();
-        self.state.context = std::mem::take(&mut value.state_mut().context);
-        if !DotStore::is_empty(&value) {
-            entries.insert(key.clone(), value);
-        }
+        // In place when the key is present: one lookup, no move of the value.
+        let delta = match entries.get_mut(&key) {
+            Some(value) => {
+                let (delta, context) = mutate_nested(value, context, mutate);
+                self.state.context = context;
+                if DotStore::is_empty(value) {
+                    entries.remove(&key);
+                }
+                delta
+            }
+            None => {
+                let mut value = V::default();
+                let (delta, context) = mutate_nested(&mut value, context, mutate);
+                self.state.context = context;
+                if !DotStore::is_empty(&value) {
+                    entries.insert(key.clone(), value);
+                }
+                delta
+            }
+        };
         #[cfg(debug_assertions)]
         assert!(
             delta.context.replicas().all(|r| r == replica || delta.context.max(r) <= before.max(r)),
@@ -129,4 +143,16 @@ impl<K: Ord + Clone, V: Causal> OrMap<K, V> {
     pub fn is_empty(&self) -> bool {
         self.state.store.is_empty()
     }
+}
+
+/// Runs `mutate` on a nested `value` lent the map's `context` (so its dots are unique in the
+/// map); returns the value's delta and the context back.
+fn mutate_nested<V: Causal>(
+    value: &mut V,
+    context: CausalContext,
+    mutate: impl FnOnce(&mut V) -> V,
+) -> (CausalState<V::Store>, CausalContext) {
+    value.state_mut().context = context;
+    let delta = mutate(value).into_state();
+    (delta, std::mem::take(&mut value.state_mut().context))
 }
