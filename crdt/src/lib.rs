@@ -93,7 +93,7 @@ mod topology;
 
 pub use causal::{
     AwSet, Causal, CausalContext, CausalState, Dot, DotFun, DotMap, DotSet, DotStore, EncodeStore, EwFlag, MvRegister,
-    OrMap,
+    OrMap, MINUS_LISTED_MAX,
 };
 pub use engine::{
     Engine, SyncConfig, SyncMode, SyncStats, DEFAULT_ACK_DELAY_MS, DEFAULT_BATCH_INTERVAL_MS,

@@ -42,6 +42,11 @@ pub struct CausalContext {
     cloud: BTreeSet<Dot>,
 }
 
+/// Most dots [`CausalContext::minus`] lists one by one before giving up: a difference that
+/// long is a replica lagging by more than a large delta-group (or a peer sending a huge version
+/// vector), and the whole state is then a better (and bounded-time) difference to ship.
+pub const MINUS_LISTED_MAX: u64 = 1 << 16;
+
 /// The encoded form, compacted on decode so a sloppy peer cannot break the canonical form.
 #[derive(Deserialize)]
 struct Wire {
@@ -101,7 +106,7 @@ impl CausalContext {
 
     /// Number of dots seen.
     pub fn dot_count(&self) -> u64 {
-        self.vv.values().sum::<u64>() + self.cloud.len() as u64
+        self.vv.values().fold(self.cloud.len() as u64, |count, &top| count.saturating_add(top))
     }
 
     /// Adds `dot`, keeping the form compact.
@@ -115,7 +120,7 @@ impl CausalContext {
             return;
         }
         let mut top = dot.counter;
-        while !self.cloud.is_empty() && self.cloud.remove(&Dot::new(dot.replica, top + 1)) {
+        while top < u64::MAX && !self.cloud.is_empty() && self.cloud.remove(&Dot::new(dot.replica, top + 1)) {
             top += 1;
         }
         self.vv.insert(dot.replica, top);
@@ -140,19 +145,26 @@ impl CausalContext {
             && self.cloud.iter().all(|&dot| other.contains(dot))
     }
 
-    /// The dots of `self` that `other` lacks. Dots missing from a range of `other`'s version
-    /// vector are listed one by one in the cloud (a lagging replica's difference is as long as
+    /// The dots of `self` that `other` lacks, or `None` when that would list more than
+    /// [`MINUS_LISTED_MAX`] dots one by one (dots missing from a range of `other`'s version
+    /// vector go to the cloud individually, so a lagging replica's difference is as long as
     /// what it lags by).
-    pub fn minus(&self, other: &Self) -> Self {
+    pub fn minus(&self, other: &Self) -> Option<Self> {
         let mut out = Self::new();
+        let mut listed = 0u64;
         for (&replica, &top) in &self.vv {
             let from = other.vv_entry(replica);
-            let other_cloud = other.cloud.range(Dot::new(replica, 0)..=Dot::new(replica, u64::MAX));
-            if from == 0 && other_cloud.clone().next().is_none() {
+            let mut other_cloud = other.cloud.range(Dot::new(replica, 0)..=Dot::new(replica, u64::MAX));
+            if from == 0 && other_cloud.next().is_none() {
                 out.vv.insert(replica, top);
                 continue;
             }
-            for counter in from + 1..=top {
+            listed = listed.saturating_add(top.saturating_sub(from));
+            if listed > MINUS_LISTED_MAX {
+                return None;
+            }
+            // `from..top` shifted by one: `from + 1..=top` would overflow at `u64::MAX`.
+            for counter in (from..top).map(|c| c + 1) {
                 let dot = Dot::new(replica, counter);
                 if !other.cloud.contains(&dot) {
                     out.insert(dot);
@@ -164,7 +176,7 @@ impl CausalContext {
                 out.insert(dot);
             }
         }
-        out
+        Some(out)
     }
 
     /// Every dot seen: the version vector's runs, then the cloud.
@@ -236,8 +248,10 @@ mod tests {
     fn minus_lists_exactly_the_missing_dots() {
         let a = dots(&[(0, 1), (0, 2), (0, 3), (0, 4), (1, 1), (2, 7)]);
         let b = dots(&[(0, 1), (0, 3), (2, 7)]);
-        assert_eq!(a.minus(&b), dots(&[(0, 2), (0, 4), (1, 1)]));
-        assert!(b.minus(&a).is_empty());
+        assert_eq!(a.minus(&b), Some(dots(&[(0, 2), (0, 4), (1, 1)])));
+        assert!(b.minus(&a).is_some_and(|missing| missing.is_empty()));
+        let huge: CausalContext = serde_json::from_str(r#"{"vv":{"0":18446744073709551615},"cloud":[]}"#).unwrap();
+        assert_eq!(huge.minus(&a), None, "a huge gap is not listed dot by dot");
     }
 
     #[test]

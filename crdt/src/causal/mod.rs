@@ -14,6 +14,26 @@
 //!
 //! A replica that lost its state must not reuse its [`ReplicaId`](crate::ReplicaId): see
 //! [`CausalContext`]'s "Restart identity".
+//!
+//! Causal types are [`Lattice`]s like the others and replicate through the same
+//! [`Engine`](crate::Engine); here a key-value map with siblings over a lossy simulated network:
+//!
+//! ```
+//! use glomer_crdt::sim::{SimConfig, Simulation};
+//! use glomer_crdt::{MvRegister, OrMap, ReplicaId, SyncConfig};
+//!
+//! type Kv = OrMap<String, MvRegister<String>>;
+//! let config = SimConfig { nodes: 3, loss: 0.2, seed: 1, ..SimConfig::default() };
+//! let mut sim: Simulation<Kv> = Simulation::new(config, SyncConfig::default());
+//! for (node, value) in [(0, "red"), (1, "blue")] {
+//!     let me = ReplicaId(node as u32);
+//!     sim.update(node, |kv| kv.update(me, "colour".into(), |reg| reg.write(me, value.into())));
+//! }
+//! sim.update(2, |kv| kv.remove(&"colour".into())); // has seen neither write: removes nothing
+//! assert!(sim.run_until_quiet(60_000) && sim.converged());
+//! let siblings = sim.state(2).get(&"colour".into()).map(MvRegister::read).unwrap_or_default();
+//! assert_eq!(siblings, vec!["red", "blue"]);
+//! ```
 
 mod aw_set;
 mod context;
@@ -24,7 +44,7 @@ mod mv_register;
 mod or_map;
 
 pub use aw_set::AwSet;
-pub use context::CausalContext;
+pub use context::{CausalContext, MINUS_LISTED_MAX};
 pub use dot::Dot;
 pub use dot_store::{DotFun, DotMap, DotSet, DotStore, EncodeStore};
 pub use ew_flag::EwFlag;
@@ -115,9 +135,15 @@ impl<S: DotStore> Lattice for CausalState<S> {
     }
 
     /// The store's dots `other` has not seen, with the context `other` lacks plus the dots
-    /// `other` holds that `self` has seen removed (which carry the removals over).
+    /// `other` holds that `self` has seen removed (which carry the removals over); the whole of
+    /// `self` when the context `other` lacks is too long to list (see
+    /// [`CausalContext::minus`]).
     fn difference(&self, other: &Self) -> Self {
-        let mut context = self.context.minus(&other.context);
+        // Too long to list means `self` has dots `other` lacks, so `self` is not ⊑ `other`
+        // and `self` itself is a valid (larger) difference.
+        let Some(mut context) = self.context.minus(&other.context) else {
+            return self.clone();
+        };
         self.store.removals(&self.context, &other.store, &mut context);
         Self { store: self.store.unseen_by(&other.context), context }
     }
