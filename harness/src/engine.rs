@@ -13,6 +13,7 @@ use crate::config::TestConfig;
 use crate::executor::{ExecError, Executor, NodeOutput};
 use crate::history::{Op, OpType, Process};
 use crate::nemesis::{self, Schedule, SHAPES};
+use crate::net::journal::Journal;
 use crate::net::latency::Latency;
 use crate::net::{Envelope, Network};
 use crate::services::{self, Services};
@@ -111,6 +112,7 @@ impl Engine {
         let mut net = Network::new(Latency { dist: config.latency_dist, mean_ms: config.latency_ms });
         net.log_send = config.log_net_send;
         net.log_recv = config.log_net_recv;
+        net.journal = Journal::new(config.message_window);
         let n = config.node_ids.len();
         Engine {
             node_ids: config.node_ids.clone(),

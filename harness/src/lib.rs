@@ -11,7 +11,8 @@
 //! - [`workload`] has one module per Maelstrom workload: generator, client, checker;
 //!   [`client`] holds the RPC rules they share.
 //! - [`checker`] holds the checkers; [`results`] assembles Maelstrom's results map, and
-//!   [`plot`] draws the SVG plots; [`run`] ties a run together and writes the store directory.
+//!   [`report`] writes the pages and figures people read; [`run`] ties a run together and
+//!   writes the store directory.
 #![deny(missing_docs)]
 
 pub mod checker;
@@ -23,7 +24,7 @@ pub mod executor;
 pub mod history;
 pub mod nemesis;
 pub mod net;
-pub mod plot;
+pub mod report;
 pub mod results;
 pub mod run;
 pub mod services;

@@ -15,8 +15,9 @@ use crate::executor::process::ProcessExecutor;
 use crate::executor::sim::SimExecutor;
 use crate::executor::Executor;
 use crate::history::{Op, Validity};
+use crate::net::journal::Journal;
 use crate::net::stats::NetStats;
-use crate::plot;
+use crate::report;
 use crate::results::{analyze, Analysis};
 use crate::workload::{self, TestWorkload};
 
@@ -57,6 +58,10 @@ pub struct Report {
     pub server_sends_per_s: Vec<u64>,
     /// Nodes muted and why.
     pub problems: Vec<String>,
+    /// The journaled window of messages, for messages.svg.
+    pub messages: Journal,
+    /// The settings the run used.
+    pub config: TestConfig,
 }
 
 impl Report {
@@ -98,7 +103,8 @@ pub fn run_with(
     let shutdown = exec.shutdown();
     driven?;
     shutdown.map_err(EngineError::from)?;
-    let outcome = engine.finish();
+    let mut outcome = engine.finish();
+    let messages = std::mem::take(&mut outcome.net.journal);
     let net = *outcome.net.stats();
     let analysis = analyze(outcome.workload.as_ref(), &outcome.history, &net, config.availability);
     Ok(Report {
@@ -107,6 +113,8 @@ pub fn run_with(
         net,
         server_sends_per_s: outcome.net.server_sends_per_s().to_vec(),
         problems: outcome.problems,
+        messages,
+        config: config.clone(),
     })
 }
 
@@ -142,14 +150,14 @@ fn progress_bar(real_time: bool) -> ProgressBar {
     bar
 }
 
-/// Writes `results.json`, `history.json` and the plots into `dir`.
+/// Writes `results.json`, `history.json` and the report (index.html and its pages and
+/// figures) into `dir`.
 pub fn write_store(dir: &Path, report: &Report) -> Result<(), std::io::Error> {
     fs::create_dir_all(dir)?;
     let results = serde_json::to_string_pretty(&report.analysis.results).map_err(std::io::Error::other)?;
     fs::write(dir.join("results.json"), results)?;
     let history = serde_json::to_string(&report.history).map_err(std::io::Error::other)?;
     fs::write(dir.join("history.json"), history)?;
-    fs::write(dir.join("latency.svg"), plot::latency_svg(&report.history))?;
-    fs::write(dir.join("rate.svg"), plot::rate_svg(&report.server_sends_per_s))?;
+    report::write(dir, report)?;
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! The simulated network (spec 6): registered ids, per-message latency, delivery in deadline
 //! order, partitions as grudges, and the journal's statistics.
 
+pub mod journal;
 pub mod latency;
 pub mod stats;
 
@@ -10,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashSet};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Value};
 
+use self::journal::{Fate, Journal};
 use self::latency::Latency;
 use self::stats::{is_client, NetStats};
 
@@ -77,6 +79,8 @@ pub struct Network {
     next_id: u64,
     /// Server messages sent per second of the run, for the rate plot.
     server_sends_per_s: Vec<u64>,
+    /// The window of messages kept for the message diagram.
+    pub journal: Journal,
     /// `--log-net-send` / `--log-net-recv`.
     pub log_send: bool,
     /// See `log_send`.
@@ -94,6 +98,7 @@ impl Network {
             stats: NetStats::default(),
             next_id: 0,
             server_sends_per_s: Vec::new(),
+            journal: Journal::default(),
             log_send: false,
             log_recv: false,
         }
@@ -138,6 +143,7 @@ impl Network {
             }
             self.server_sends_per_s[second] += 1;
         }
+        self.journal.sent(now_ns, self.next_id, src, dest, &body);
         let msg = Envelope { id: self.next_id, src: src.to_owned(), dest: dest.to_owned(), body };
         self.next_id += 1;
         if self.log_send {
@@ -159,8 +165,10 @@ impl Network {
             let Reverse(Queued { msg, .. }) = self.queue.pop()?;
             let refused = self.grudge.get(&msg.dest).is_some_and(|senders| senders.contains(&msg.src));
             if refused || !self.registered.contains(&msg.dest) {
+                self.journal.settled(msg.id, Fate::Dropped(now_ns));
                 continue;
             }
+            self.journal.settled(msg.id, Fate::Delivered(now_ns));
             self.stats.received(&msg.src, &msg.dest);
             if self.log_recv {
                 eprintln!("net recv {}", msg.to_line());
