@@ -87,24 +87,40 @@ pub fn latency_quantiles(history: &[Op], faults: &[FaultPeriod]) -> String {
             chart.configure_mesh().x_desc("time (s)").y_desc("latency (ms)").draw()?;
             fault_bands(&mut chart, faults, lo, hi)?;
             for (qi, &q) in QUANTILES.iter().enumerate() {
-                let line: Vec<(f64, f64)> = buckets
-                    .iter()
-                    .filter_map(|(&b, lat)| {
-                        let mut sorted = lat.clone();
-                        sorted.sort_by(f64::total_cmp);
-                        quantile(&sorted, q).map(|v| ((b as f64 + 0.5) * bucket_s, v.max(lo)))
-                    })
-                    .collect();
                 let c = colour(qi);
-                chart
-                    .draw_series(LineSeries::new(line, c.stroke_width(2)).point_size(2))?
-                    .label(format!("{q}"))
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+                for (run, line) in quantile_runs(buckets, q, bucket_s, lo).into_iter().enumerate() {
+                    let drawn = chart.draw_series(LineSeries::new(line, c.stroke_width(2)).point_size(2))?;
+                    if run == 0 {
+                        drawn
+                            .label(format!("{q}"))
+                            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], c.stroke_width(2)));
+                    }
+                }
             }
             legend(&mut chart)?;
         }
         Ok(())
     })
+}
+
+/// Quantile `q` of each bucket's latencies, as lines broken where a bucket has no ops, so a
+/// quiet stretch is not drawn as a trend.
+fn quantile_runs(buckets: &BTreeMap<u64, Vec<f64>>, q: f64, bucket_s: f64, lo: f64) -> Vec<Vec<(f64, f64)>> {
+    let mut runs: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut previous: Option<u64> = None;
+    for (&b, latencies) in buckets {
+        let mut sorted = latencies.clone();
+        sorted.sort_by(f64::total_cmp);
+        let Some(v) = quantile(&sorted, q) else { continue };
+        if previous.is_none_or(|p| p + 1 != b) {
+            runs.push(Vec::new());
+        }
+        if let Some(run) = runs.last_mut() {
+            run.push(((b as f64 + 0.5) * bucket_s, v.max(lo)));
+        }
+        previous = Some(b);
+    }
+    runs
 }
 
 /// Client ops completed per second, by op and outcome.
@@ -167,8 +183,27 @@ where
         .x_label_area_size(40)
         .y_label_area_size(70)
         .build_cartesian_2d(0.0..x_max, y)?;
-    chart.configure_mesh().x_desc("time (s)").y_desc(y_desc).draw()?;
+    // A log axis gets a light line per unit of each decade; drawn, they merge into a grey band.
+    chart
+        .configure_mesh()
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(BLACK.mix(0.12))
+        .y_label_formatter(&tick_label)
+        .x_desc("time (s)")
+        .y_desc(y_desc)
+        .draw()?;
     Ok(chart)
+}
+
+/// A y tick's label: on a log axis only the 1, 2 and 5 of each decade are named, so the
+/// labels near a decade's top do not pile up.
+fn tick_label(v: &f64) -> String {
+    let mantissa = v / 10f64.powf(v.abs().log10().floor());
+    let round = [1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 1e-6);
+    if !round && *v > 0.0 && (mantissa - mantissa.round()).abs() < 1e-6 {
+        return String::new();
+    }
+    format!("{v}")
 }
 
 /// Draws into a fresh SVG; a drawing error becomes an SVG that states it, so a bad chart
@@ -323,7 +358,7 @@ mod tests {
     }
 
     fn fault() -> FaultPeriod {
-        FaultPeriod { kind: "partition", start_ns: 2_000_000_000, end_ns: 4_000_000_000, nodes: Vec::new() }
+        FaultPeriod { kind: "partition", start_ns: 2_000_000_000, end_ns: 4_000_000_000, nodes: None }
     }
 
     #[test]
@@ -337,6 +372,20 @@ mod tests {
         let raw = latency_raw(&h, &[]);
         assert!(raw.contains("\nread ok\n") && raw.contains("\nread fail\n") && raw.contains("\nwrite ok\n"));
         assert!(net_rate(&[3, 5, 0], &[]).contains("messages/s"));
+    }
+
+    #[test]
+    fn quantile_lines_break_at_empty_buckets() {
+        let buckets = BTreeMap::from([(0, vec![1.0, 3.0]), (1, vec![2.0]), (5, vec![4.0])]);
+        let runs = quantile_runs(&buckets, 1.0, 2.0, 0.01);
+        assert_eq!(runs, [vec![(1.0, 3.0), (3.0, 2.0)], vec![(11.0, 4.0)]]);
+    }
+
+    #[test]
+    fn log_ticks_name_only_one_two_and_five() {
+        let labels: Vec<String> =
+            [0.1, 0.3, 1.0, 2.0, 4.0, 5.0, 7.0, 10.0, 20.0, 90.0].iter().map(tick_label).collect();
+        assert_eq!(labels, ["0.1", "", "1", "2", "", "5", "", "10", "20", ""]);
     }
 
     #[test]

@@ -14,8 +14,9 @@ pub struct FaultPeriod {
     pub start_ns: u64,
     /// When it ended; the end of the run if it never did.
     pub end_ns: u64,
-    /// The nodes it touched; empty when the op did not say.
-    pub nodes: Vec<String>,
+    /// The nodes it touched (possibly none, as a partition of one node's minority-third cuts
+    /// nothing); `None` when the nemesis ops did not say.
+    pub nodes: Option<Vec<String>>,
 }
 
 /// Nemesis `f`s that open and close each kind of fault, as Jepsen's combined nemesis names
@@ -32,15 +33,10 @@ pub fn periods(history: &[Op], run_end_ns: u64) -> Vec<FaultPeriod> {
         for (k, &(start, stop, kind)) in FAULTS.iter().enumerate() {
             if op.f == start {
                 // The invocation opens the period; its completion names the nodes it touched.
-                let period = open[k].get_or_insert(FaultPeriod {
-                    kind,
-                    start_ns: op.time_ns,
-                    end_ns: run_end_ns,
-                    nodes: Vec::new(),
-                });
-                let nodes = nodes_of(&op.value);
-                if !nodes.is_empty() {
-                    period.nodes = nodes;
+                let period =
+                    open[k].get_or_insert(FaultPeriod { kind, start_ns: op.time_ns, end_ns: run_end_ns, nodes: None });
+                if let Some(nodes) = nodes_of(&op.value) {
+                    period.nodes = Some(nodes);
                 }
             } else if op.f == stop {
                 if let Some(mut period) = open[k].take() {
@@ -56,11 +52,11 @@ pub fn periods(history: &[Op], run_end_ns: u64) -> Vec<FaultPeriod> {
 }
 
 /// Node ids named by a nemesis value: a partition's `["isolated", {node: [senders]}]`, a list
-/// of nodes, or a map keyed by node.
-fn nodes_of(value: &Value) -> Vec<String> {
+/// of nodes, or a map keyed by node; `None` for a value that names no nodes (a shape name).
+fn nodes_of(value: &Value) -> Option<Vec<String>> {
     let mut nodes: Vec<String> = match value {
         Value::Array(items) if items.first().and_then(Value::as_str) == Some("isolated") => {
-            items.get(1).map(nodes_of).unwrap_or_default()
+            items.get(1).and_then(nodes_of).unwrap_or_default()
         }
         Value::Array(items) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
         Value::Object(map) => map
@@ -70,11 +66,11 @@ fn nodes_of(value: &Value) -> Vec<String> {
                     .chain(v.as_array().into_iter().flatten().filter_map(|s| s.as_str().map(str::to_owned)))
             })
             .collect(),
-        _ => Vec::new(),
+        _ => return None,
     };
     nodes.sort();
     nodes.dedup();
-    nodes
+    Some(nodes)
 }
 
 #[cfg(test)]
@@ -101,8 +97,17 @@ mod tests {
         let got = periods(&h.ops, 100);
         assert_eq!(got.len(), 2);
         assert_eq!((got[0].kind, got[0].start_ns, got[0].end_ns), ("partition", 10, 50));
-        assert_eq!(got[0].nodes, ["n1", "n2", "n3"]);
+        assert_eq!(got[0].nodes, Some(vec!["n1".to_owned(), "n2".to_owned(), "n3".to_owned()]));
+        assert_eq!(got[1].nodes, None, "a shape name says nothing of the nodes");
         assert_eq!((got[1].start_ns, got[1].end_ns), (70, 100), "an open partition lasts to the end");
+    }
+
+    #[test]
+    fn a_partition_that_cuts_nothing_touches_no_node() {
+        let mut h = Hist::default();
+        nemesis(&mut h, 10, "start-partition", json!("minority-third"));
+        nemesis(&mut h, 10, "start-partition", json!(["isolated", {}]));
+        assert_eq!(periods(&h.ops, 100)[0].nodes, Some(Vec::new()));
     }
 
     #[test]
@@ -113,8 +118,9 @@ mod tests {
         nemesis(&mut h, 8, "start", json!(["n1"]));
         nemesis(&mut h, 9, "resume", json!(["n2"]));
         let got = periods(&h.ops, 100);
-        let kinds: Vec<(&str, u64, u64, Vec<String>)> =
+        let kinds: Vec<(&str, u64, u64, Option<Vec<String>>)> =
             got.into_iter().map(|p| (p.kind, p.start_ns, p.end_ns, p.nodes)).collect();
-        assert_eq!(kinds, [("kill", 5, 8, vec!["n1".to_owned()]), ("pause", 6, 9, vec!["n2".to_owned()])]);
+        let n = |id: &str| Some(vec![id.to_owned()]);
+        assert_eq!(kinds, [("kill", 5, 8, n("n1")), ("pause", 6, 9, n("n2"))]);
     }
 }

@@ -12,7 +12,7 @@ use super::{escape, fault_rgb, palette_hex, seconds, PALETTE};
 use crate::net::journal::{Fate, Journal, Sent};
 use crate::net::stats::is_client;
 
-const LANE_PX: f64 = 110.0;
+const LANE_PX: f64 = 90.0;
 const ROW_PX: f64 = 9.0;
 const LEFT_PX: f64 = 90.0;
 /// Room above the first row for the caption, the legend and the lane names.
@@ -144,7 +144,7 @@ fn caption(s: &mut String, journal: &Journal) {
     let until = if w.to_ns == u64::MAX { "the end".to_owned() } else { format!("{:.3} s", seconds(w.to_ns)) };
     let _ = writeln!(
         s,
-        r##"<text x="8" y="18" font-size="13">{shown} of {} messages: the first {} sent from {:.3} s to {until}. Choose others with glomer test --diagram-from S --diagram-to S --diagram-messages N.</text>
+        r##"<text x="8" y="18" font-size="13">{shown} of {} messages: at most the first {} of those sent from {:.3} s to {until}. Choose others with glomer test --diagram-from S --diagram-to S --diagram-messages N.</text>
 <text x="8" y="36" fill="#555">Time flows down, one row per send or delivery; replies dashed; a cross marks a message dropped by a partition or sent to a closed client, an open end one still in flight at the end.</text>"##,
         journal.sent_total(),
         w.max_messages,
@@ -187,8 +187,7 @@ fn shade(
     }
     let (top, height) = (y(first) - ROW_PX / 2.0, (last - first) as f64 * ROW_PX);
     let (r, g, b) = fault_rgb(fault.kind);
-    let nodes = if fault.nodes.is_empty() { node_ids } else { &fault.nodes };
-    for node in nodes {
+    for node in fault.nodes.as_deref().unwrap_or(node_ids) {
         if let Some(x) = lane_x.get(node.as_str()) {
             let _ = writeln!(
                 s,
@@ -203,8 +202,9 @@ fn shade(
     }
     let _ = writeln!(
         s,
-        r#"<text x="4" y="{:.1}" fill="rgb({r},{g},{b})" font-weight="bold">{}</text>"#,
-        top + 22.0,
+        r#"<text x="{:.1}" y="{:.1}" fill="rgb({r},{g},{b})" font-weight="bold" font-size="10">{}</text>"#,
+        LEFT_PX + 2.0,
+        top + 10.0,
         fault.kind
     );
 }
@@ -291,7 +291,7 @@ mod tests {
     #[test]
     fn a_fault_shades_the_lanes_of_its_nodes() {
         let nodes = ["n0".to_owned(), "n1".to_owned()];
-        let fault = FaultPeriod { kind: "partition", start_ns: 1, end_ns: 10, nodes: vec!["n1".to_owned()] };
+        let fault = FaultPeriod { kind: "partition", start_ns: 1, end_ns: 10, nodes: Some(vec!["n1".to_owned()]) };
         let svg = svg(&journal(), &nodes, &[fault]);
         assert_eq!(svg.matches("fill-opacity=\"0.12\"").count(), 1);
         assert!(svg.contains(">partition</text>"));

@@ -2,6 +2,7 @@
 //! invocation to completion, coloured by outcome as Jepsen's timeline colours them
 //! (jepsen/checker/timeline.clj); fault periods in a column of their own and as bands.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use super::faults::FaultPeriod;
@@ -14,8 +15,11 @@ use crate::history::{Op, OpType};
 pub const OPS_MAX: usize = 20_000;
 /// The tallest page, in px: the time scale shrinks to fit.
 const HEIGHT_MAX_PX: f64 = 40_000.0;
-/// Room an op's box gets on average in its column, when the page is not at its tallest.
-const PX_PER_OP: f64 = 14.0;
+/// Room an op's box gets on average in its column in the busiest second, when the page is not
+/// at its tallest.
+const PX_PER_OP: f64 = 16.0;
+/// The shortest box: tall enough to read the op's name in it.
+const OP_MIN_PX: f64 = 11.0;
 const COLUMN_PX: f64 = 110.0;
 const LEFT_PX: f64 = 70.0;
 const TOP_PX: f64 = 30.0;
@@ -28,7 +32,7 @@ pub fn html(history: &[Op], concurrency: usize, faults: &[FaultPeriod]) -> Strin
     let shown = &all[..all.len().min(OPS_MAX)];
     let workers = concurrency.max(1);
     let end_ns = run_end_ns(history).max(1);
-    let px_per_ns = scale(shown.len(), workers, end_ns);
+    let px_per_ns = scale(shown, workers, end_ns);
     let y = |t: u64| TOP_PX + t as f64 * px_per_ns;
     let height = y(end_ns) + 20.0;
     let mut s = String::new();
@@ -74,10 +78,15 @@ body {{ font-family: sans-serif; font-size: 12px; margin: 10px; }}
     s
 }
 
-/// ns → px: room for [`PX_PER_OP`] per op in the busiest column on average, within
-/// [`HEIGHT_MAX_PX`].
-fn scale(ops: usize, workers: usize, end_ns: u64) -> f64 {
-    let wanted_px = (ops as f64 / workers as f64 * PX_PER_OP).clamp(400.0, HEIGHT_MAX_PX);
+/// ns → px: in the busiest second, each worker's ops get [`PX_PER_OP`] each on average, so
+/// their names can be read; the page stays within [`HEIGHT_MAX_PX`] and is at least 400 px.
+fn scale(shown: &[Span<'_>], workers: usize, end_ns: u64) -> f64 {
+    let mut per_second: HashMap<u64, usize> = HashMap::new();
+    for span in shown {
+        *per_second.entry(span.invoke.time_ns / 1_000_000_000).or_default() += 1;
+    }
+    let busiest = per_second.values().copied().max().unwrap_or(0) as f64 / workers as f64;
+    let wanted_px = (busiest * PX_PER_OP * seconds(end_ns)).clamp(400.0, HEIGHT_MAX_PX);
     wanted_px / end_ns as f64
 }
 
@@ -103,9 +112,9 @@ fn band(s: &mut String, fault: &FaultPeriod, workers: usize, y: &impl Fn(u64) ->
     let (r, g, b) = fault_rgb(fault.kind);
     let (top, bottom) = (y(fault.start_ns), y(fault.end_ns).max(y(fault.start_ns) + 2.0));
     let what = format!(
-        "{} {}, {:.3} s to {:.3} s",
+        "{} {}{:.3} s to {:.3} s",
         fault.kind,
-        fault.nodes.join(" "),
+        fault.nodes.iter().flatten().map(|n| format!("{n} ")).collect::<String>(),
         seconds(fault.start_ns),
         seconds(fault.end_ns)
     );
@@ -123,7 +132,7 @@ fn band(s: &mut String, fault: &FaultPeriod, workers: usize, y: &impl Fn(u64) ->
 fn op_box(s: &mut String, span: &Span<'_>, workers: usize, end_ns: u64, y: &impl Fn(u64) -> f64) {
     let worker = (span.process() % workers as u64) as usize;
     let top = y(span.invoke.time_ns);
-    let height = (y(span.end_ns(end_ns)) - top).max(2.0);
+    let height = (y(span.end_ns(end_ns)) - top).max(OP_MIN_PX);
     let class = match span.outcome() {
         OpType::Ok => "ok",
         OpType::Fail => "fail",
