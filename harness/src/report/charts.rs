@@ -78,13 +78,7 @@ pub fn latency_quantiles(history: &[Op], faults: &[FaultPeriod]) -> String {
         title.titled("Latency quantiles of client ops", ("sans-serif", 18))?;
         let areas = body.split_evenly((panels as usize, 1));
         for ((f, buckets), area) in by_f.iter().zip(areas) {
-            let mut chart = ChartBuilder::on(&area)
-                .caption(*f, ("sans-serif", 14))
-                .margin(8)
-                .x_label_area_size(35)
-                .y_label_area_size(70)
-                .build_cartesian_2d(0.0..x_max, (lo..hi).log_scale())?;
-            chart.configure_mesh().x_desc("time (s)").y_desc("latency (ms)").draw()?;
+            let mut chart = frame(&area, f, "latency (ms)", x_max, (lo..hi).log_scale())?;
             fault_bands(&mut chart, faults, lo, hi)?;
             for (qi, &q) in QUANTILES.iter().enumerate() {
                 let c = colour(qi);
