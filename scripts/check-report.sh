@@ -3,13 +3,19 @@
 # page and figure it links. Fails if a link is broken, an SVG does not parse, a page lacks the
 # elements it must show, or the browser logs a console error.
 #
-#   scripts/check-report.sh                 # check only
+#   scripts/check-report.sh                 # check only (debug build)
+#   scripts/check-report.sh --release       # the same with the release build (as CI has it)
 #   scripts/check-report.sh docs/img        # check, and save screenshots of the pages there
 #
 # Needs chromium (installed with apt-get when missing and running as root).
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
+profile=debug
+if [[ "${1:-}" == --release ]]; then
+    profile=release
+    shift
+fi
 shots="${1:-}"
 if [[ -n "$shots" ]]; then
     mkdir -p "$shots"
@@ -26,10 +32,12 @@ if ! command -v chromium >/dev/null; then
 fi
 
 cd "$repo"
-cargo build -q -p glomer-harness --bin glomer
-cargo build -q -p glomer-nodes --bin glomer-broadcast
+release=()
+[[ $profile == release ]] && release=(--release)
+cargo build -q "${release[@]}" -p glomer-harness --bin glomer
+cargo build -q "${release[@]}" -p glomer-nodes --bin glomer-broadcast
 target_dir="$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
-glomer="$target_dir/debug/glomer"
+glomer="$target_dir/$profile/glomer"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
