@@ -44,7 +44,8 @@ pub fn latency_raw(history: &[Op], faults: &[FaultPeriod]) -> String {
     let x_max = seconds(run_end_ns(history)).max(1.0);
     let (lo, hi) = log_bounds(points.iter().map(|p| p.3));
     render(SIZE_PX, |root| {
-        let mut chart = frame(&root, "Latency of client ops", "latency (ms)", x_max, (lo..hi).log_scale())?;
+        let mut chart =
+            frame(&root, "Latency of client ops", "latency (ms)", x_max, (lo..hi).log_scale(), &log_tick_label)?;
         fault_bands(&mut chart, faults, lo, hi)?;
         for (i, f) in fs.iter().enumerate() {
             for outcome in OUTCOMES {
@@ -78,7 +79,7 @@ pub fn latency_quantiles(history: &[Op], faults: &[FaultPeriod]) -> String {
         title.titled("Latency quantiles of client ops", ("sans-serif", 18))?;
         let areas = body.split_evenly((panels as usize, 1));
         for ((f, buckets), area) in by_f.iter().zip(areas) {
-            let mut chart = frame(&area, f, "latency (ms)", x_max, (lo..hi).log_scale())?;
+            let mut chart = frame(&area, f, "latency (ms)", x_max, (lo..hi).log_scale(), &log_tick_label)?;
             fault_bands(&mut chart, faults, lo, hi)?;
             for (qi, &q) in QUANTILES.iter().enumerate() {
                 let c = colour(qi);
@@ -131,7 +132,7 @@ pub fn rate(history: &[Op], faults: &[FaultPeriod]) -> String {
     let fs = distinct(counts.keys().map(|k| k.0));
     let y_max = counts.values().flat_map(|b| b.values().copied()).fold(1.0, f64::max) * 1.1;
     render(SIZE_PX, |root| {
-        let mut chart = frame(&root, "Throughput of client ops", "ops/s", x_max, 0.0..y_max)?;
+        let mut chart = frame(&root, "Throughput of client ops", "ops/s", x_max, 0.0..y_max, &linear_tick_label)?;
         fault_bands(&mut chart, faults, 0.0, y_max)?;
         for ((f, outcome), buckets) in &counts {
             let c = colour(fs.iter().position(|g| g == f).unwrap_or(0));
@@ -151,7 +152,8 @@ pub fn net_rate(server_sends_per_s: &[u64], faults: &[FaultPeriod]) -> String {
     let x_max = (server_sends_per_s.len() as f64).max(1.0);
     let y_max = server_sends_per_s.iter().copied().max().unwrap_or(0).max(1) as f64 * 1.1;
     render(SIZE_PX, |root| {
-        let mut chart = frame(&root, "Server messages sent per second", "messages/s", x_max, 0.0..y_max)?;
+        let mut chart =
+            frame(&root, "Server messages sent per second", "messages/s", x_max, 0.0..y_max, &linear_tick_label)?;
         fault_bands(&mut chart, faults, 0.0, y_max)?;
         let line = server_sends_per_s.iter().enumerate().map(|(s, &n)| (s as f64 + 0.5, n as f64));
         chart.draw_series(LineSeries::new(line, colour(0).stroke_width(2)))?;
@@ -167,6 +169,7 @@ fn frame<'a, 'b, Y: AsRangedCoord<Value = f64>>(
     y_desc: &str,
     x_max: f64,
     y: Y,
+    y_label: &dyn Fn(&f64) -> String,
 ) -> Result<Chart<'a, 'b, Y::CoordDescType>, Box<dyn Error>>
 where
     Y::CoordDescType: Ranged<ValueType = f64> + ValueFormatter<f64>,
@@ -182,7 +185,7 @@ where
         .configure_mesh()
         .light_line_style(TRANSPARENT)
         .bold_line_style(BLACK.mix(0.12))
-        .y_label_formatter(&tick_label)
+        .y_label_formatter(y_label)
         .x_desc("time (s)")
         .y_desc(y_desc)
         .draw()?;
@@ -191,13 +194,18 @@ where
 
 /// A y tick's label: on a log axis only the 1, 2 and 5 of each decade are named, so the
 /// labels near a decade's top do not pile up.
-fn tick_label(v: &f64) -> String {
+fn log_tick_label(v: &f64) -> String {
     let mantissa = v / 10f64.powf(v.abs().log10().floor());
     let round = [1.0, 2.0, 5.0, 10.0].iter().any(|m| (mantissa - m).abs() < 1e-6);
     if !round && *v > 0.0 && (mantissa - mantissa.round()).abs() < 1e-6 {
         return String::new();
     }
     format!("{v}")
+}
+
+/// A linear y tick's label, rounded so float steps do not print as `0.30000000000000004`.
+fn linear_tick_label(v: &f64) -> String {
+    format!("{}", (v * 100.0).round() / 100.0)
 }
 
 /// Draws into a fresh SVG; a drawing error becomes an SVG that states it, so a bad chart
@@ -378,8 +386,10 @@ mod tests {
     #[test]
     fn log_ticks_name_only_one_two_and_five() {
         let labels: Vec<String> =
-            [0.1, 0.3, 1.0, 2.0, 4.0, 5.0, 7.0, 10.0, 20.0, 90.0].iter().map(tick_label).collect();
+            [0.1, 0.3, 1.0, 2.0, 4.0, 5.0, 7.0, 10.0, 20.0, 90.0].iter().map(log_tick_label).collect();
         assert_eq!(labels, ["0.1", "", "1", "2", "", "5", "", "10", "20", ""]);
+        assert_eq!(linear_tick_label(&(0.1 + 0.2)), "0.3");
+        assert_eq!(linear_tick_label(&4.0), "4");
     }
 
     #[test]

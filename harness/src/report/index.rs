@@ -83,7 +83,7 @@ fn settings(s: &mut String, report: &Report, faults: &[FaultPeriod]) {
         ("concurrency", c.concurrency.to_string()),
         ("rate", format!("{} ops/s", c.rate)),
         ("time limit", format!("{} s", c.time_limit_s)),
-        ("latency", format!("{} ms, {:?}", c.latency_ms, c.latency_dist)),
+        ("latency", format!("{} ms, {}", c.latency_ms, format!("{:?}", c.latency_dist).to_lowercase())),
         ("nemesis", nemesis),
         ("executor", format!("{:?}", c.executor).to_lowercase()),
         ("seed", format!("{} (replay with --seed {})", c.seed, c.seed)),
