@@ -2,7 +2,7 @@
 //! and every figure; `messages.svg` (a Lamport diagram of the journaled messages);
 //! `timeline.html` (each worker's ops over time); latency and rate charts; and the
 //! `store/latest` link to the newest run. Maelstrom writes the same pictures
-//! (https://github.com/jepsen-io/maelstrom/blob/main/doc/results.md).
+//! (<https://github.com/jepsen-io/maelstrom/blob/main/doc/results.md>).
 //!
 //! # Layout
 //!
