@@ -12,7 +12,9 @@ use crate::checker::availability::Availability;
 use crate::config::{ExecutorKind, TestConfig};
 use crate::history::Validity;
 use crate::nemesis::Faults;
+use crate::net::journal::{MessageWindow, DEFAULT_MESSAGES, MESSAGES_MAX};
 use crate::net::latency::LatencyDist;
+use crate::report::latest;
 use crate::results::summary;
 use crate::run::{self, RunError};
 
@@ -114,6 +116,15 @@ struct TestArgs {
     /// Log every message delivered.
     #[arg(long)]
     log_net_recv: bool,
+    /// messages.svg: draw messages sent from this second of the run on.
+    #[arg(long, default_value_t = 0.0)]
+    diagram_from: f64,
+    /// messages.svg: draw messages sent before this second of the run.
+    #[arg(long)]
+    diagram_to: Option<f64>,
+    /// messages.svg: draw at most this many messages (at most 100000).
+    #[arg(long, default_value_t = DEFAULT_MESSAGES)]
+    diagram_messages: usize,
     /// Jepsen's SSH and logging options: accepted and ignored.
     #[arg(long, hide = true)]
     username: Option<String>,
@@ -208,6 +219,11 @@ fn config(args: TestArgs) -> Result<TestConfig, String> {
         "sim" => ExecutorKind::Sim,
         other => return Err(format!("--executor {other:?}: expected process or sim")),
     };
+    if executor == ExecutorKind::Sim && args.bin.is_some() {
+        return Err("--executor sim runs glomer's own in-process nodes and cannot run --bin; \
+                    drop --bin, or drop --executor sim to test the binary"
+            .to_owned());
+    }
     let bin = match args.bin {
         Some(bin) => bin,
         None => default_bin(&args.workload).map_err(|e| format!("--bin not given and {e}"))?,
@@ -236,7 +252,22 @@ fn config(args: TestArgs) -> Result<TestConfig, String> {
     config.log_net_send = args.log_net_send;
     config.log_net_recv = args.log_net_recv;
     config.node_args = args.args;
+    config.message_window = message_window(args.diagram_from, args.diagram_to, args.diagram_messages)?;
     Ok(config)
+}
+
+/// The messages drawn in messages.svg, from `--diagram-from`, `--diagram-to` and
+/// `--diagram-messages`.
+fn message_window(from_s: f64, to_s: Option<f64>, max_messages: usize) -> Result<MessageWindow, String> {
+    let to_s = to_s.unwrap_or(f64::INFINITY);
+    if !(from_s >= 0.0 && to_s > from_s) {
+        return Err(format!("--diagram-from {from_s} --diagram-to {to_s}: need 0 <= from < to"));
+    }
+    if !(1..=MESSAGES_MAX).contains(&max_messages) {
+        return Err(format!("--diagram-messages {max_messages}: must be between 1 and {MESSAGES_MAX}"));
+    }
+    let ns = |s: f64| if s.is_finite() { (s * 1e9) as u64 } else { u64::MAX };
+    Ok(MessageWindow { from_ns: ns(from_s), to_ns: ns(to_s), max_messages })
 }
 
 /// `glomer-WORKLOAD` in the directory of the running executable.
@@ -324,6 +355,9 @@ fn run_tests(config: &TestConfig) -> i32 {
 fn run_one(config: &TestConfig) -> Result<Validity, RunError> {
     let report = run::run(config)?;
     run::write_store(&config.out, &report)?;
+    if let Err(err) = latest::update(&config.out) {
+        eprintln!("glomer: store/latest not updated: {err}");
+    }
     // Write errors (a closed pipe, as with `| head`) must not turn a verdict into a panic.
     let mut out = std::io::stdout().lock();
     for problem in &report.problems {
@@ -393,6 +427,24 @@ mod tests {
         let all = parse(&["--nemesis", "partition,kill,pause"]).unwrap().nemesis;
         assert_eq!(all, Faults { partition: true, kill: true, pause: true });
         assert!(!parse(&["--nemesis", "kill"]).unwrap().nemesis.partition);
+    }
+
+    #[test]
+    fn sim_with_a_binary_is_refused_with_254() {
+        let err = parse(&["--executor", "sim"]).unwrap_err();
+        assert!(err.contains("--executor sim") && err.contains("--bin"), "{err}");
+        let argv = ["glomer", "test", "-w", "echo", "--executor", "sim", "--bin", "/bin/true"].map(OsString::from);
+        assert_eq!(main_with(argv), EXIT_BAD_ARGS);
+    }
+
+    #[test]
+    fn diagram_flags_choose_the_journaled_window() {
+        let c = parse(&["--diagram-from", "2", "--diagram-to", "3.5", "--diagram-messages", "50"]).unwrap();
+        let w = c.message_window;
+        assert_eq!((w.from_ns, w.to_ns, w.max_messages), (2_000_000_000, 3_500_000_000, 50));
+        assert_eq!(parse(&[]).unwrap().message_window, MessageWindow::default());
+        assert!(parse(&["--diagram-messages", "0"]).unwrap_err().contains("--diagram-messages"));
+        assert!(parse(&["--diagram-from", "3", "--diagram-to", "1"]).unwrap_err().contains("--diagram-from"));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use crate::checker::availability::Availability;
 use crate::nemesis::Faults;
+use crate::net::journal::MessageWindow;
 use crate::net::latency::LatencyDist;
 
 /// Which executor runs the nodes.
@@ -66,6 +67,8 @@ pub struct TestConfig {
     pub log_net_recv: bool,
     /// Trailing arguments given to every node (docs/harness.md).
     pub node_args: Vec<String>,
+    /// The messages drawn in messages.svg.
+    pub message_window: MessageWindow,
 }
 
 impl TestConfig {
@@ -97,6 +100,7 @@ impl TestConfig {
             log_net_send: false,
             log_net_recv: false,
             node_args: Vec::new(),
+            message_window: MessageWindow::default(),
         }
     }
 }

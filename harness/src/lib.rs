@@ -18,7 +18,8 @@
 //!   [`client`] holds the RPC rules they share; [`op`] the ops and completions everything
 //!   passes around; [`worker`] the workers that perform them.
 //! - [`checker`] holds the checkers; [`results`] assembles Maelstrom's results map, and
-//!   [`plot`] draws the SVG plots; [`run`] ties a run together and writes the store directory.
+//!   [`report`] writes the pages and figures people read; [`run`] ties a run together and
+//!   writes the store directory.
 //!
 //! # Example
 //!
@@ -48,7 +49,7 @@ pub mod history;
 pub mod nemesis;
 pub mod net;
 pub mod op;
-pub mod plot;
+pub mod report;
 pub mod results;
 pub mod run;
 pub mod services;

@@ -15,8 +15,9 @@ use crate::executor::sim::SimExecutor;
 use crate::executor::Executor;
 use crate::history::{Op, Validity};
 use crate::nemesis::FaultPeriod;
+use crate::net::journal::Journal;
 use crate::net::stats::NetStats;
-use crate::plot;
+use crate::report;
 use crate::results::{analyze, Analysis};
 use crate::test::{Test, TestError};
 use crate::workload::{self, TestWorkload};
@@ -60,6 +61,10 @@ pub struct Report {
     pub problems: Vec<String>,
     /// When each fault of the nemesis was in force, for plots that mark them.
     pub faults: Vec<FaultPeriod>,
+    /// The journaled window of messages, for messages.svg.
+    pub messages: Journal,
+    /// The settings the run used.
+    pub config: TestConfig,
 }
 
 impl Report {
@@ -101,7 +106,8 @@ pub fn run_with(
     let shutdown = exec.shutdown();
     driven?;
     shutdown.map_err(TestError::from)?;
-    let outcome = test.finish();
+    let mut outcome = test.finish();
+    let messages = std::mem::take(&mut outcome.net.journal);
     let net = *outcome.net.stats();
     let analysis = analyze(outcome.workload.as_ref(), &outcome.history, &net, config.availability);
     Ok(Report {
@@ -111,6 +117,8 @@ pub fn run_with(
         server_sends_per_s: outcome.net.server_sends_per_s().to_vec(),
         problems: outcome.problems,
         faults: outcome.faults,
+        messages,
+        config: config.clone(),
     })
 }
 
@@ -146,7 +154,8 @@ fn progress_bar(real_time: bool) -> ProgressBar {
     bar
 }
 
-/// Writes `results.json`, `history.json`, `faults.json` and the plots into `dir`.
+/// Writes `results.json`, `history.json`, `faults.json` and the report (index.html and its
+/// pages and figures) into `dir`.
 pub fn write_store(dir: &Path, report: &Report) -> Result<(), std::io::Error> {
     fs::create_dir_all(dir)?;
     let results = serde_json::to_string_pretty(&report.analysis.results).map_err(std::io::Error::other)?;
@@ -155,8 +164,7 @@ pub fn write_store(dir: &Path, report: &Report) -> Result<(), std::io::Error> {
     fs::write(dir.join("history.json"), history)?;
     let faults = serde_json::to_string_pretty(&report.faults).map_err(std::io::Error::other)?;
     fs::write(dir.join("faults.json"), faults)?;
-    fs::write(dir.join("latency.svg"), plot::latency_svg(&report.history))?;
-    fs::write(dir.join("rate.svg"), plot::rate_svg(&report.server_sends_per_s))?;
     crate::checker::linearizable::write_svgs(dir, &report.analysis.results["workload"])?;
+    report::write(dir, report)?;
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! Messages are the adapters' wire type [`Message`]; the network adds only Maelstrom's sequence
 //! number ([`Delivery::id`]), which it writes into a node's stdin line.
 
+pub mod journal;
 pub mod latency;
 pub mod stats;
 
@@ -14,6 +15,7 @@ use glomer_adapters::{Body, Message};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use self::journal::{Fate, Journal};
 use self::latency::Latency;
 use self::stats::{is_client, NetStats};
 
@@ -94,6 +96,8 @@ pub struct Network {
     next_id: u64,
     /// Server messages sent per second of the run, for the rate plot.
     server_sends_per_s: Vec<u64>,
+    /// The window of messages kept for the message diagram.
+    pub journal: Journal,
     /// `--log-net-send` / `--log-net-recv`.
     pub log_send: bool,
     /// See `log_send`.
@@ -113,6 +117,7 @@ impl Network {
             stats: NetStats::default(),
             next_id: 0,
             server_sends_per_s: Vec::new(),
+            journal: Journal::default(),
             log_send: false,
             log_recv: false,
         }
@@ -148,6 +153,7 @@ impl Network {
             self.server_sends_per_s[second] += 1;
         }
         let life = self.lives.get(&msg.dest).copied().unwrap_or(0);
+        self.journal.sent_message(now_ns, self.next_id, &msg);
         let delivery = Delivery { id: self.next_id, msg };
         self.next_id += 1;
         if self.log_send {
@@ -180,8 +186,10 @@ impl Network {
             let refused = self.grudge.get(&msg.dest).is_some_and(|senders| senders.contains(&msg.src));
             let lost = self.down.contains(&msg.dest) || self.lives.get(&msg.dest).is_some_and(|&now| now != life);
             if refused || lost || !self.registered.contains(&msg.dest) {
+                self.journal.settled(delivery.id, Fate::Dropped(now_ns));
                 continue;
             }
+            self.journal.settled(delivery.id, Fate::Delivered(now_ns));
             self.stats.received(&msg.src, &msg.dest);
             if self.log_recv {
                 eprintln!("net recv {}", delivery.to_line());

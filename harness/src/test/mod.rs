@@ -25,6 +25,7 @@ use crate::executor::{ExecError, Executor};
 use crate::history::{Op, OpType, Process};
 use crate::nemesis::process::ProcessFaults;
 use crate::nemesis::{FaultPeriod, Schedule};
+use crate::net::journal::Journal;
 use crate::net::latency::Latency;
 use crate::net::Network;
 use crate::op::OpSpec;
@@ -120,6 +121,7 @@ impl Test {
         let mut net = Network::new(Latency { dist: config.latency_dist, mean_ms: config.latency_ms });
         net.log_send = config.log_net_send;
         net.log_recv = config.log_net_recv;
+        net.journal = Journal::new(config.message_window);
         let n = config.node_ids.len();
         Test {
             node_ids: config.node_ids.clone(),
