@@ -1,0 +1,82 @@
+//! In-process clusters on 127.0.0.1: every replica has its own sockets and talks TCP and UDP
+//! to the others exactly as separate processes would.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use glomer_crdt::{GSet, SyncConfig};
+use glomer_net::{MemberState, Replica, ReplicaBuilder, SwimConfig};
+
+/// Every wait in these tests gives up after this long, so a broken build fails instead of hanging.
+const WAIT_MAX: Duration = Duration::from_secs(20);
+
+fn any_port() -> SocketAddr {
+    "127.0.0.1:0".parse().unwrap()
+}
+
+fn fast_sync() -> SyncConfig {
+    SyncConfig { batch_interval_ms: 20, ack_delay_ms: 20, retransmit_after_ms: 200, ..SyncConfig::default() }
+}
+
+async fn start(name: &str, seeds: &[SocketAddr]) -> Replica<GSet<u64>> {
+    ReplicaBuilder::new(name, any_port())
+        .seeds(seeds.iter().copied())
+        .swim(SwimConfig::fast())
+        .sync(fast_sync())
+        .start()
+        .await
+        .expect("replica starts")
+}
+
+async fn cluster(n: usize) -> Vec<Replica<GSet<u64>>> {
+    let first = start("r0", &[]).await;
+    let seed = first.addr();
+    let mut replicas = vec![first];
+    for i in 1..n {
+        replicas.push(start(&format!("r{i}"), &[seed]).await);
+    }
+    replicas
+}
+
+/// Polls until `done` holds, panicking with `what` after [`WAIT_MAX`].
+async fn eventually<F, Fut>(what: &str, mut done: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT_MAX;
+    while !done().await {
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn all_hold(replicas: &[Replica<GSet<u64>>], values: &[u64]) -> bool {
+    for replica in replicas {
+        let state = replica.read().await.unwrap();
+        if !values.iter().all(|value| state.contains(value)) {
+            return false;
+        }
+    }
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_replicas_converge_on_writes_at_each() {
+    let replicas = cluster(3).await;
+    eventually("everyone sees three members", || async {
+        replicas.iter().all(|r| r.members().iter().filter(|m| m.state == MemberState::Alive).count() == 3)
+    })
+    .await;
+    for (i, replica) in replicas.iter().enumerate() {
+        for k in 0..10 {
+            let value = (i * 100 + k) as u64;
+            replica.mutate(move |set| set.insert(value)).await.unwrap();
+        }
+    }
+    let all: Vec<u64> = (0..3).flat_map(|i| (0..10).map(move |k| (i * 100 + k) as u64)).collect();
+    eventually("every replica holds every write", || all_hold(&replicas, &all)).await;
+    for replica in &replicas {
+        replica.shutdown().await;
+    }
+}
