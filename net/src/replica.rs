@@ -17,7 +17,7 @@ use crate::link::{LinkContext, WireCounters};
 use crate::membership::{Membership, SwimCounters, View};
 use crate::sync_loop::{self, Command, Inputs, SyncLoop};
 use crate::wire::{self, Frame, Hello, PROTOCOL_VERSION};
-use crate::{listener, Member, NetError, NetStats, Replicated};
+use crate::{listener, Member, MemberState, NetError, NetStats, Replicated};
 
 /// Mutations and reads waiting for the loop; callers wait (back-pressure) beyond it.
 const COMMANDS_MAX: usize = 1_024;
@@ -110,7 +110,8 @@ impl<L: Replicated> ReplicaBuilder<L> {
         let hello = Hello { version: PROTOCOL_VERSION, name: me.name.clone(), replica, addr };
         let hello_frame = wire::encode::<()>(&Frame::Hello(hello.clone())).expect("a hello always encodes");
 
-        let (view_tx, view_rx) = watch::channel(View::default());
+        let myself = Member { name: me.name.clone(), addr, replica, state: MemberState::Alive };
+        let (view_tx, view_rx) = watch::channel(View::new(vec![myself]));
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let (commands_tx, commands) = mpsc::channel(COMMANDS_MAX);
         let (inbound_tx, inbound) = mpsc::channel(INBOUND_MAX);
@@ -133,6 +134,7 @@ impl<L: Replicated> ReplicaBuilder<L> {
             lagging: Default::default(),
             frames_dropped: 0,
             snapshot: None,
+            changed: false,
             started: Instant::now(),
         };
         let inputs = Inputs { commands, inbound, accepted, view: view_rx.clone(), shutdown: shutdown_rx.clone() };
@@ -144,6 +146,7 @@ impl<L: Replicated> ReplicaBuilder<L> {
         tracing::info!(name = %self.config.name, %listen, %addr, %replica, "replica started");
         Ok(Replica {
             name: self.config.name,
+            listen,
             addr,
             replica,
             commands: commands_tx,
@@ -182,6 +185,7 @@ fn wall_clock_ms() -> u64 {
 /// A running replica. Cheap to clone; every clone talks to the same replica.
 pub struct Replica<L: Replicated> {
     name: String,
+    listen: SocketAddr,
     addr: SocketAddr,
     replica: ReplicaId,
     commands: mpsc::Sender<Command<L>>,
@@ -195,6 +199,7 @@ impl<L: Replicated> Clone for Replica<L> {
     fn clone(&self) -> Self {
         Self {
             name: self.name.clone(),
+            listen: self.listen,
             addr: self.addr,
             replica: self.replica,
             commands: self.commands.clone(),
@@ -212,9 +217,14 @@ impl<L: Replicated> Replica<L> {
         &self.name
     }
 
-    /// The address others reach it at (the bound port when asked for port 0).
+    /// The address others reach it at: the advertised address, else the listen address.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address it listens on (the bound port when asked for port 0).
+    pub fn listen_addr(&self) -> SocketAddr {
+        self.listen
     }
 
     /// Its replica id in this incarnation; delta-mutators that need one (counters, causal

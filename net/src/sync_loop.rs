@@ -59,6 +59,8 @@ pub(crate) struct SyncLoop<L: Replicated> {
     pub frames_dropped: u64,
     /// The state as last handed out, until it changes.
     pub snapshot: Option<Arc<L>>,
+    /// The state may have changed this turn.
+    pub changed: bool,
     pub started: Instant,
 }
 
@@ -69,7 +71,6 @@ impl<L: Replicated> SyncLoop<L> {
         self.on_membership(&inputs.view.borrow_and_update().clone());
         loop {
             let deadline = self.engine.next_deadline_ms().map(|ms| self.started + Duration::from_millis(ms));
-            let changed_before = self.changes_seen();
             tokio::select! {
                 _ = inputs.shutdown.changed() => break,
                 command = inputs.commands.recv() => {
@@ -83,7 +84,9 @@ impl<L: Replicated> SyncLoop<L> {
                     }
                 }
                 Some((from, message)) = inputs.inbound.recv() => {
+                    let new_before = self.new_data_received();
                     let out = self.engine.receive(from, message, self.now_ms());
+                    self.changed |= self.new_data_received() != new_before;
                     self.send(out);
                 }
                 Some((hello, connection)) = inputs.accepted.recv() => self.on_accepted(hello, connection),
@@ -94,7 +97,7 @@ impl<L: Replicated> SyncLoop<L> {
                 }
                 _ = housekeeping.tick() => self.readmit_caught_up(&inputs.view.borrow().clone()),
             }
-            if self.changes_seen() != changed_before {
+            if std::mem::take(&mut self.changed) {
                 self.snapshot = None;
                 if self.changes.receiver_count() > 0 {
                     let snapshot = self.snapshot();
@@ -112,10 +115,10 @@ impl<L: Replicated> SyncLoop<L> {
         self.started.elapsed().as_millis() as u64
     }
 
-    /// A count that moves whenever the state may have changed: local groups and new data.
-    fn changes_seen(&self) -> (u64, u64) {
+    /// Data messages that added something to the state.
+    fn new_data_received(&self) -> u64 {
         let stats = self.engine.stats();
-        (self.engine.latest_seq(), stats.data_received - stats.redundant_received)
+        stats.data_received - stats.redundant_received
     }
 
     fn snapshot(&mut self) -> Arc<L> {
@@ -124,7 +127,10 @@ impl<L: Replicated> SyncLoop<L> {
 
     fn on_command(&mut self, command: Command<L>) {
         match command {
-            Command::Mutate(mutation) => mutation(&mut self.engine, self.durability.as_mut()),
+            Command::Mutate(mutation) => {
+                mutation(&mut self.engine, self.durability.as_mut());
+                self.changed = true;
+            }
             Command::Read(reply) => {
                 let _ = reply.send(self.snapshot());
             }
