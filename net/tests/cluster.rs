@@ -2,13 +2,12 @@
 //! to the others exactly as separate processes would.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use glomer_crdt::{GSet, SyncConfig};
 use glomer_net::{MemberState, Replica, ReplicaBuilder, SwimConfig};
 
-/// Every wait in these tests gives up after this long, so a broken build fails instead of hanging.
-const WAIT_MAX: Duration = Duration::from_secs(20);
+mod support;
+use support::eventually;
 
 fn any_port() -> SocketAddr {
     "127.0.0.1:0".parse().unwrap()
@@ -36,19 +35,6 @@ async fn cluster(n: usize) -> Vec<Replica<GSet<u64>>> {
         replicas.push(start(&format!("r{i}"), &[seed]).await);
     }
     replicas
-}
-
-/// Polls until `done` holds, panicking with `what` after [`WAIT_MAX`].
-async fn eventually<F, Fut>(what: &str, mut done: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT_MAX;
-    while !done().await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn all_hold(replicas: &[Replica<GSet<u64>>], values: &[u64]) -> bool {
