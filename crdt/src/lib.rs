@@ -14,6 +14,11 @@
 //!   [`GSet`], [`GCounter`], [`PNCounter`], [`LwwRegister`] and [`LwwMap`] (ordered by
 //!   [`Timestamp`]s from a hybrid logical clock, [`Hlc`]), [`OpLog`], [`MaxMap`], [`LatticeMap`],
 //!   and products `(A, B)`.
+//! - Causal types (Almeida, Shoker and Baquero, JPDC 2018, sections 6-7), which remove without
+//!   tombstones and keep concurrent writes: [`AwSet`], [`MvRegister`], [`EwFlag`] and
+//!   [`OrMap`] (of any [`Causal`] value, nested maps included), built on [`Dot`]s, a
+//!   [`CausalContext`] and the [`DotStore`]s [`DotSet`], [`DotFun`], [`DotMap`]. A replica that
+//!   lost its state must take a fresh [`ReplicaId`] (see [`CausalContext`]).
 //! - [`Engine`], [`SyncConfig`], [`SyncStats`]: delta-interval anti-entropy with acks
 //!   (Almeida, Shoker and Baquero, JPDC 2018, Algorithm 2) and the redundancy and
 //!   back-propagation optimisations of Enes et al. (ICDE 2019).
@@ -67,6 +72,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod causal;
 mod engine;
 mod gcounter;
 mod gset;
@@ -85,6 +91,10 @@ pub mod sim;
 mod sorted_join;
 mod topology;
 
+pub use causal::{
+    AwSet, Causal, CausalContext, CausalState, Dot, DotFun, DotMap, DotSet, DotStore, EncodeStore, EwFlag, MvRegister,
+    OrMap,
+};
 pub use engine::{
     Engine, SyncConfig, SyncMode, SyncStats, DEFAULT_ACK_DELAY_MS, DEFAULT_BATCH_INTERVAL_MS,
     DEFAULT_MAX_BUFFERED_GROUPS, DEFAULT_RETRANSMIT_AFTER_MS,

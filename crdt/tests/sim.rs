@@ -6,8 +6,8 @@
 
 use glomer_crdt::sim::{Partition, SimConfig, SimStats, Simulation};
 use glomer_crdt::{
-    GCounter, GSet, Hlc, Lattice, LatticeMap, LwwMap, MaxMap, OpLog, PNCounter, ReplicaId, SyncConfig, SyncMode,
-    Topology,
+    AwSet, EwFlag, GCounter, GSet, Hlc, Lattice, LatticeMap, LwwMap, MaxMap, MvRegister, OpLog, OrMap, PNCounter,
+    ReplicaId, SyncConfig, SyncMode, Topology,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -215,4 +215,59 @@ fn delta_sync_sends_fewer_bytes_than_full_state_and_the_optimisations_help() {
     let full = bytes_until_quiet(SyncConfig { mode: SyncMode::FullState, ..SyncConfig::default() });
     assert!(optimised < classic, "optimised {optimised} bytes, classic delta {classic} bytes");
     assert!(classic < full, "classic delta {classic} bytes, full state {full} bytes");
+}
+
+/// The replica id of simulated node `node` (the simulator names node `i` `ReplicaId(i)`).
+fn replica_of(node: usize) -> ReplicaId {
+    ReplicaId(node as u32)
+}
+
+#[test]
+fn aw_set_replicas_converge_under_random_adds_removes_and_clears() {
+    converges_everywhere::<AwSet<u16>, _>("AwSet", |rng, node, set| match rng.gen_range(0..20) {
+        0 => set.clear(),
+        1..=8 => set.remove(&rng.gen_range(0..40)),
+        _ => set.add(replica_of(node), rng.gen_range(0..40)),
+    });
+}
+
+#[test]
+fn mv_register_and_ew_flag_replicas_converge_under_random_writes() {
+    converges_everywhere::<(MvRegister<u32>, EwFlag), _>(
+        "(MvRegister, EwFlag)",
+        |rng, node, (register, flag)| match rng.gen_range(0..3) {
+            0 => (MvRegister::new(), flag.disable()),
+            1 => (MvRegister::new(), flag.enable(replica_of(node))),
+            _ => (register.write(replica_of(node), rng.gen_range(0..1_000)), EwFlag::new()),
+        },
+    );
+}
+
+#[test]
+fn or_map_of_registers_replicas_converge_under_random_writes_and_removes() {
+    converges_everywhere::<OrMap<String, MvRegister<u32>>, _>("OrMap<MvRegister>", |rng, node, map| {
+        let key = rng.gen_range(0..8).to_string();
+        if rng.gen_bool(0.3) {
+            map.remove(&key)
+        } else {
+            let value = rng.gen_range(0..1_000);
+            map.update(replica_of(node), key, |register| register.write(replica_of(node), value))
+        }
+    });
+}
+
+#[test]
+fn nested_or_map_replicas_converge_under_random_nested_updates_and_removes() {
+    type Nested = OrMap<String, OrMap<String, AwSet<u8>>>;
+    converges_everywhere::<Nested, _>("OrMap<OrMap<AwSet>>", |rng, node, map| {
+        let (outer, inner) = (rng.gen_range(0..4).to_string(), rng.gen_range(0..4).to_string());
+        let element: u8 = rng.gen_range(0..8);
+        let me = replica_of(node);
+        match rng.gen_range(0..10) {
+            0 => map.remove(&outer),
+            1 => map.update(me, outer, |sets| sets.remove(&inner)),
+            2..=4 => map.update(me, outer, |sets| sets.update(me, inner, |set| set.remove(&element))),
+            _ => map.update(me, outer, |sets| sets.update(me, inner, |set| set.add(me, element))),
+        }
+    });
 }

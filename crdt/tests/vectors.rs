@@ -4,7 +4,8 @@
 use std::fmt::Debug;
 
 use glomer_crdt::{
-    GCounter, GSet, Hlc, Lattice, LatticeMap, LwwMap, LwwRegister, MaxMap, OpLog, PNCounter, ReplicaId, Timestamp,
+    AwSet, CausalContext, Dot, EwFlag, GCounter, GSet, Hlc, Lattice, LatticeMap, LwwMap, LwwRegister, MaxMap,
+    MvRegister, OpLog, OrMap, PNCounter, ReplicaId, Timestamp,
 };
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -126,4 +127,77 @@ fn decoding_restores_canonical_form_from_a_sloppy_peer() {
 
     let map: LatticeMap<String, GSet<u8>> = serde_json::from_str(r#"{"k":[]}"#).unwrap();
     assert!(map.is_bottom(), "bottom values are dropped");
+}
+
+#[test]
+fn dot_is_replica_and_counter() {
+    assert_vector(&Dot::new(ReplicaId(2), 5), "[2,5]");
+}
+
+#[test]
+fn causal_context_is_version_vector_and_cloud() {
+    let context: CausalContext =
+        [(0, 1), (0, 2), (1, 5), (1, 7)].map(|(r, c)| Dot::new(ReplicaId(r), c)).into_iter().collect();
+    assert_vector(&context, r#"{"vv":{"0":2},"cloud":[[1,5],[1,7]]}"#);
+}
+
+#[test]
+fn aw_set_is_element_to_dots_and_context() {
+    let mut set = AwSet::new();
+    set.add(ReplicaId(0), "a".to_string());
+    let mut other = AwSet::new();
+    set.join(&other.add(ReplicaId(1), "b".to_string()));
+    set.join(&other.add(ReplicaId(1), "c".to_string()));
+    set.add(ReplicaId(0), "b".to_string());
+    set.remove(&"c".to_string());
+    assert_vector(&set, r#"{"store":{"a":[[0,1]],"b":[[0,2]]},"context":{"vv":{"0":2,"1":2},"cloud":[]}}"#);
+    let mut concurrent = AwSet::new();
+    concurrent.join(&set);
+    concurrent.join(&other.add(ReplicaId(1), "a".to_string()));
+    assert_vector(&concurrent.difference(&set), r#"{"store":{"a":[[1,3]]},"context":{"vv":{},"cloud":[[1,3]]}}"#);
+}
+
+#[test]
+fn mv_register_is_dot_to_value_and_context() {
+    let mut register = MvRegister::new();
+    register.write(ReplicaId(0), serde_json::json!({"x": 1}));
+    let mut other = MvRegister::new();
+    register.join(&other.write(ReplicaId(1), serde_json::json!("y")));
+    assert_vector(&register, r#"{"store":[[[0,1],{"x":1}],[[1,1],"y"]],"context":{"vv":{"0":1,"1":1},"cloud":[]}}"#);
+}
+
+#[test]
+fn ew_flag_is_enabling_dots_and_context() {
+    let mut flag = EwFlag::new();
+    flag.enable(ReplicaId(3));
+    flag.enable(ReplicaId(3));
+    assert_vector(&flag, r#"{"store":[[3,2]],"context":{"vv":{"3":2},"cloud":[]}}"#);
+}
+
+#[test]
+fn or_map_nests_stores_under_one_context() {
+    let r = ReplicaId(0);
+    let mut map: OrMap<String, OrMap<String, MvRegister<u64>>> = OrMap::new();
+    map.update(r, "user".to_string(), |user| user.update(r, "age".to_string(), |age| age.write(r, 41)));
+    map.update(r, "user".to_string(), |user| user.update(r, "age".to_string(), |age| age.write(r, 42)));
+    map.update(r, "gone".to_string(), |gone| gone.update(r, "x".to_string(), |x| x.write(r, 0)));
+    map.remove(&"gone".to_string());
+    assert_vector(&map, r#"{"store":{"user":{"age":[[[0,2],42]]}},"context":{"vv":{"0":3},"cloud":[]}}"#);
+}
+
+#[test]
+fn decoding_repairs_a_sloppy_causal_state() {
+    // Dots out of order and twice, a counter 0, an empty entry, a held dot the context lacks.
+    let set: AwSet<u8> = serde_json::from_str(
+        r#"{"store":{"1":[[0,2],[0,1],[0,2],[4,0]],"2":[],"3":[[1,1]]},"context":{"vv":{"0":2},"cloud":[]}}"#,
+    )
+    .unwrap();
+    assert_eq!(set.iter().collect::<Vec<_>>(), vec![&1, &3]);
+    let context = glomer_crdt::Causal::context(&set);
+    assert!(context.contains(Dot::new(ReplicaId(1), 1)), "held dots are added to the context");
+    assert_vector(&set, r#"{"store":{"1":[[0,1],[0,2]],"3":[[1,1]]},"context":{"vv":{"0":2,"1":1},"cloud":[]}}"#);
+
+    let register: MvRegister<u8> =
+        serde_json::from_str(r#"{"store":[[[0,1],5],[[0,1],6]],"context":{"vv":{},"cloud":[[0,1]]}}"#).unwrap();
+    assert_eq!(register.read(), vec![&5], "one value per dot, the first sent");
 }
