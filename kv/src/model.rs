@@ -1,27 +1,43 @@
 //! The replicated state of glomer-kv and its operations.
 
-use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use glomer_crdt::{Hlc, LwwMap};
+use glomer_crdt::{MvRegister, OrMap};
 use glomer_net::{Member, NetError, Replica};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-/// The state: each key's value as JSON text, last writer wins by hybrid logical clock.
-pub type KvState = LwwMap<String, String>;
+/// The state: an observed-remove map of multi-value registers. Concurrent writes of one key
+/// are all kept (siblings); a write replaces every value its replica had seen; a delete
+/// removes what was seen, so a concurrent write survives it.
+pub type KvState = OrMap<String, MvRegister<Json>>;
+
+/// A JSON value that travels as its JSON text: the replicas' binary encoding (postcard) cannot
+/// decode a self-describing `serde_json::Value`, and the text is what the client sent anyway.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Json(pub Value);
+
+impl Serialize for Json {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        serde_json::from_str(&text).map(Json).map_err(serde::de::Error::custom)
+    }
+}
 
 /// A replica of the store.
 #[derive(Clone)]
 pub struct Kv {
     replica: Replica<KvState>,
-    clock: Arc<Mutex<Hlc>>,
 }
 
 impl Kv {
     /// Wraps a running replica.
     pub fn new(replica: Replica<KvState>) -> Self {
-        let clock = Arc::new(Mutex::new(Hlc::new(replica.replica())));
-        Self { replica, clock }
+        Self { replica }
     }
 
     /// The replica underneath.
@@ -29,40 +45,28 @@ impl Kv {
         &self.replica
     }
 
-    /// Writes `value` at `key`; resolves once applied locally. The write replaces every value
-    /// of the key this replica has seen.
+    /// Writes `value` at `key`, replacing every value of the key this replica has seen;
+    /// resolves once applied locally.
     pub async fn put(&self, key: String, value: Value) -> Result<(), NetError> {
-        let clock = self.clock.clone();
-        let text = value.to_string();
-        self.replica
-            .mutate(move |state| {
-                let ts = next_timestamp(&clock, state.timestamp(&key));
-                state.insert(key, text, ts)
-            })
-            .await
+        let me = self.replica.replica();
+        self.replica.mutate(move |state| state.update(me, key, |register| register.write(me, Json(value)))).await
     }
 
-    /// Removes `key`; resolves once applied locally.
+    /// Removes `key` as far as this replica has seen it; resolves once applied locally.
     pub async fn delete(&self, key: String) -> Result<(), NetError> {
-        let clock = self.clock.clone();
-        self.replica
-            .mutate(move |state| {
-                let ts = next_timestamp(&clock, state.timestamp(&key));
-                state.remove(key, ts)
-            })
-            .await
+        self.replica.mutate(move |state| state.remove(&key)).await
     }
 
     /// Every concurrent value of `key` (empty when it has none).
     pub async fn get(&self, key: &str) -> Result<Vec<Value>, NetError> {
         let state = self.replica.read().await?;
-        Ok(state.get(&key.to_string()).map(|text| decode(text)).into_iter().collect())
+        let values = state.get(&key.to_string()).map(|register| register.read());
+        Ok(values.unwrap_or_default().into_iter().map(|json| json.0.clone()).collect())
     }
 
     /// Every key that has a value, in order.
     pub async fn keys(&self) -> Result<Vec<String>, NetError> {
-        let state = self.replica.read().await?;
-        Ok(state.iter().map(|(key, _)| key.clone()).collect())
+        Ok(self.replica.read().await?.keys().cloned().collect())
     }
 
     /// The cluster as this replica sees it.
@@ -76,19 +80,14 @@ impl Kv {
     }
 }
 
-/// A timestamp above both this replica's clock and the key's current write, so the new write
-/// wins over everything it saw.
-fn next_timestamp(clock: &Mutex<Hlc>, seen: Option<glomer_crdt::Timestamp>) -> glomer_crdt::Timestamp {
-    let mut clock = clock.lock().unwrap_or_else(|poison| poison.into_inner());
-    if let Some(seen) = seen {
-        clock.observe(seen);
-    }
-    let wall_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| elapsed.as_millis() as u64);
-    clock.now(wall_ms)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Stored text is always JSON written by [`Kv::put`]; a peer's undecodable text is shown as a
-/// string rather than failing the read.
-fn decode(text: &str) -> Value {
-    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_string()))
+    #[test]
+    fn json_values_travel_as_postcard() {
+        let value = Json(serde_json::json!({"a": [1, 2.5, null, "x"]}));
+        let bytes = postcard::to_allocvec(&value).unwrap();
+        assert_eq!(postcard::from_bytes::<Json>(&bytes).unwrap(), value);
+    }
 }
