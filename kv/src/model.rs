@@ -59,14 +59,17 @@ impl Kv {
 
     /// Every concurrent value of `key` (empty when it has none).
     pub async fn get(&self, key: &str) -> Result<Vec<Value>, NetError> {
-        let state = self.replica.read().await?;
-        let values = state.get(&key.to_string()).map(|register| register.read());
-        Ok(values.unwrap_or_default().into_iter().map(|json| json.0.clone()).collect())
+        let key = key.to_string();
+        let values = self.replica.query(move |state| {
+            let values = state.get(&key).map(|register| register.read());
+            values.unwrap_or_default().into_iter().map(|json| json.0.clone()).collect()
+        });
+        values.await
     }
 
     /// Every key that has a value, in order.
     pub async fn keys(&self) -> Result<Vec<String>, NetError> {
-        Ok(self.replica.read().await?.keys().cloned().collect())
+        self.replica.query(|state| state.keys().cloned().collect()).await
     }
 
     /// The cluster as this replica sees it.

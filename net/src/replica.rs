@@ -251,11 +251,26 @@ impl<L: Replicated> Replica<L> {
     }
 
     /// A snapshot of the state, which the caller may keep while the replica moves on. It
-    /// reflects every mutation that resolved before the call.
+    /// reflects every mutation that resolved before the call. The replica keeps it until the
+    /// state changes, so reads between two changes share one copy; the first read after a
+    /// change clones the state (O(n) for `BTreeMap`-backed lattices). For a lookup, prefer
+    /// [`Replica::query`].
     pub async fn read(&self) -> Result<Arc<L>, NetError> {
         let (reply, snapshot) = oneshot::channel();
         self.commands.send(Command::Read(reply)).await.map_err(|_| NetError::Stopped)?;
         snapshot.await.map_err(|_| NetError::Stopped)
+    }
+
+    /// Runs `f` on the current state in place and returns what it computes: a lookup without
+    /// the copy a snapshot may cost (see [`Replica::read`]). Like `read`, it sees every
+    /// mutation that resolved before the call; `f` runs on the replica's loop, so keep it short.
+    pub async fn query<R: Send + 'static>(&self, f: impl FnOnce(&L) -> R + Send + 'static) -> Result<R, NetError> {
+        let (reply, result) = oneshot::channel();
+        let query = Box::new(move |state: &L| {
+            let _ = reply.send(f(state));
+        });
+        self.commands.send(Command::Query(query)).await.map_err(|_| NetError::Stopped)?;
+        result.await.map_err(|_| NetError::Stopped)
     }
 
     /// Changes of the state as they happen, local or replicated. A slow subscriber skips to

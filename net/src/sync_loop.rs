@@ -34,6 +34,8 @@ pub(crate) type Mutation<L> = Box<dyn FnOnce(&mut Engine<L>, &mut dyn Durability
 pub(crate) enum Command<L: Replicated> {
     Mutate(Mutation<L>),
     Read(oneshot::Sender<Arc<L>>),
+    /// Runs on the state in place; the closure replies on its own channel.
+    Query(Box<dyn FnOnce(&L) + Send>),
     Stats(oneshot::Sender<NetStats>),
 }
 
@@ -134,6 +136,7 @@ impl<L: Replicated> SyncLoop<L> {
             Command::Read(reply) => {
                 let _ = reply.send(self.snapshot());
             }
+            Command::Query(query) => query(self.engine.state()),
             Command::Stats(reply) => {
                 let _ = reply.send(self.stats());
             }
