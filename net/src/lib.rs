@@ -11,7 +11,8 @@
 //! # Layout
 //!
 //! - [`ReplicaBuilder`] and [`Replica`]: the API — start a replica of any lattice, then
-//!   `mutate`, `read`, `subscribe`, `members`, `shutdown`.
+//!   `mutate`, `read` (a snapshot), `query` (a lookup in place), `subscribe`, `members`,
+//!   `stats`, `shutdown`.
 //! - [`NetConfig`], [`SwimConfig`]: the tunables, each default with its reason.
 //! - `sync_loop`: the one task that owns the engine.
 //! - `link` and `listener`: TCP connections, handshakes, bounded per-peer queues, backoff.

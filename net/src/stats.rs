@@ -11,6 +11,8 @@ pub struct NetStats {
     pub buffered_groups: usize,
     /// Frames waiting in every peer queue (each bounded by `NetConfig::peer_queue_frames`).
     pub queued_frames: usize,
+    /// The engine's neighbours: the live members this replica syncs with under the topology.
+    pub neighbours: usize,
     /// Open peer links.
     pub links: usize,
     /// Peers taken out of sync because their queue filled; they get a full resync when it drains.

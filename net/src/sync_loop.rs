@@ -240,6 +240,7 @@ impl<L: Replicated> SyncLoop<L> {
             sync: self.engine.stats().clone(),
             buffered_groups: self.engine.buffered_groups(),
             queued_frames: self.links.values().map(Link::queued_frames).sum(),
+            neighbours: self.engine.neighbours().len(),
             links: self.links.len(),
             lagging_peers: self.lagging.len(),
             frames_dropped: self.frames_dropped,
