@@ -45,6 +45,8 @@ fn a_late_replica_joins_through_a_seed_and_catches_up() {
     eventually("its own write reaches the others", || {
         nodes.iter().all(|node| values(node, "from-late") == vec![serde_json::json!(true)])
     });
+    put(&nodes[0], "after-join", "1");
+    eventually("later writes reach it as deltas", || values(&late, "after-join") == vec![serde_json::json!(1)]);
 }
 
 #[test]

@@ -17,7 +17,7 @@ use crate::wire::Hello;
 /// at once stays far below it.
 const HANDSHAKES_MAX: usize = 64;
 
-/// Accepts until the task is dropped; handshaken connections go to the replica loop.
+/// Accepts until the replica's loop ends; handshaken connections go to it.
 pub(crate) async fn accept(
     listener: TcpListener,
     me: Hello,
@@ -28,7 +28,12 @@ pub(crate) async fn accept(
     let slots = Arc::new(Semaphore::new(HANDSHAKES_MAX));
     let me = Arc::new(me);
     loop {
-        let (stream, from) = match listener.accept().await {
+        // Ends with the replica's loop, which holds the receiving side.
+        let accept = tokio::select! {
+            _ = accepted.closed() => return,
+            accept = listener.accept() => accept,
+        };
+        let (stream, from) = match accept {
             Ok(accepted) => accepted,
             Err(error) => {
                 tracing::debug!(%error, "accept failed");
