@@ -58,8 +58,13 @@ async fn concurrent_writes_are_siblings_until_a_write_that_saw_both() {
     wait_for_values(&b, "x", vec![json!("first")]).await;
 
     network.partition(&["a"], &["b"]);
-    // The proxy drops the open connections when told; give it a moment before writing.
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Once each reports the other down, the cut has certainly closed every connection.
+    let deadline = tokio::time::Instant::now() + WAIT_MAX;
+    let down = |kv: &Kv, name: &str| kv.members().iter().any(|m| m.name == name && m.state == MemberState::Down);
+    while !(down(&a, "b") && down(&b, "a")) {
+        assert!(tokio::time::Instant::now() < deadline, "the cut was never noticed");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     a.put("x".into(), json!({"by": "a"})).await.unwrap();
     b.put("x".into(), json!({"by": "b"})).await.unwrap();
     assert_eq!(a.get("x").await.unwrap(), vec![json!({"by": "a"})], "a's write replaced what a had seen");
