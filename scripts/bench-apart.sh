@@ -5,7 +5,10 @@
 # square of the update count to simulate, hence 10^2 and 10^3 updates.
 #
 #   scripts/bench-apart.sh
+# Built as `cargo bench` builds it (bench profile: release with line tables, and the features
+# the benches' dev-dependencies select), so the scripts and the benches share one build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release -p glomer-benches --bin overhead -- \
+cargo bench -p glomer-benches --no-run 2>/dev/null
+"${CARGO_TARGET_DIR:-target}/release/overhead" \
     --table apart --updates 100,1000 --unoptimised-max 1000 "$@"

@@ -7,11 +7,14 @@
 #
 #   scripts/bench-scale.sh
 #   SEEDS=3 scripts/bench-scale.sh
+# `--profile bench` is `--release` with line tables: it shares the build of `cargo bench`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS="${SEEDS:-1}"
-cargo build --release -p glomer-benches --bin scale
+scale() {
+    cargo run --profile bench -q -p glomer-benches --bin scale -- --table scale --seed "$@"
+}
 for seed in $(seq 1 "$SEEDS"); do
-    "${CARGO_TARGET_DIR:-target}/release/scale" --table scale --seed "$seed" --nodes 100 --topologies random:4,tree:4,stars:10 "$@"
-    "${CARGO_TARGET_DIR:-target}/release/scale" --table scale --seed "$seed" --nodes 1000 --topologies random:4,tree:4,stars:32 "$@" | tail -n +3
+    scale "$seed" --nodes 100 --topologies random:4,tree:4,stars:10
+    scale "$seed" --nodes 1000 --topologies random:4,tree:4,stars:32 | tail -n +3
 done

@@ -4,7 +4,10 @@
 # Deterministic: one run is exact.
 #
 #   scripts/bench-topologies.sh
+# Built as `cargo bench` builds it (bench profile: release with line tables, and the features
+# the benches' dev-dependencies select), so the scripts and the benches share one build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release -p glomer-benches --bin overhead -- --table overhead --types gset \
+cargo bench -p glomer-benches --no-run 2>/dev/null
+"${CARGO_TARGET_DIR:-target}/release/overhead" --table overhead --types gset \
     --topologies total,grid,random:3,line,tree:4,star --updates 1000 --unoptimised-max 0 "$@"

@@ -1,10 +1,12 @@
-//! Message overhead and delta sizes: exact counts from the deterministic simulator, printed as
-//! the tables of docs/benchmarks.md. Nothing here is timed, so it is a plain program rather
-//! than a criterion bench; `cargo bench -p glomer-benches` runs it with the other benches.
+//! Message overhead (the three protocols, and BP and RR apart), delta sizes, engine memory and a
+//! 100-replica scale run: exact counts from the deterministic simulator and a counting
+//! allocator, printed as the tables of docs/benchmarks.md. Nothing here is timed, so it is a
+//! plain program rather than a criterion bench; `cargo bench -p glomer-benches` runs it with the
+//! other benches.
 //!
-//! This target runs 10^2 to 10^4 updates (full state and classic delta up to 10^3, whose
-//! simulation cost is quadratic); the figures of the doc come from the `overhead` binary, run by
-//! scripts/bench-overhead.sh, scripts/bench-apart.sh and scripts/bench-sizes.sh.
+//! This target runs 10^2 to 10^4 updates (the quadratic protocols up to 10^3); the figures of the
+//! doc come from the `overhead` and `scale` binaries, run by scripts/bench-overhead.sh,
+//! bench-apart.sh, bench-sizes.sh, bench-memory.sh and bench-scale.sh.
 
 use glomer_benches::footprint::memory_tables;
 use glomer_benches::memory::CountingAllocator;
