@@ -29,13 +29,6 @@ const REBUILD_LEN_MIN: usize = 2_048;
 /// wasted, but the join stays linear.
 const REBUILD_RATIO: usize = 3;
 
-/// Maps rebuild only when an entry is at most this many bytes. A rebuild moves every entry
-/// twice (into the sorted vector, then into new nodes) through a vector of n + m entries: for
-/// the 8–16-byte entries of sets and counters that is cheaper than inserting, but an `LwwMap`
-/// entry of 40 bytes at 10^5 entries made the join slower than `crdts`' (docs/benchmarks.md),
-/// so large entries are inserted.
-const REBUILD_ENTRY_BYTES_MAX: usize = 16;
-
 /// Whether a join of `other_len` entries into `self_len` entries should walk both in order.
 fn bulk(self_len: usize, other_len: usize) -> bool {
     other_len.saturating_mul(BULK_JOIN_RATIO) >= self_len
@@ -68,7 +61,7 @@ pub(crate) fn join_maps<K: Ord + Clone, V: Clone>(
         }
         return;
     }
-    if rebuild(mine.len(), other.len()) && std::mem::size_of::<(K, V)>() <= REBUILD_ENTRY_BYTES_MAX {
+    if rebuild(mine.len(), other.len()) {
         let mut merged = Vec::with_capacity(mine.len() + other.len());
         let mut theirs = other.iter().peekable();
         for (key, mut value) in std::mem::take(mine) {
