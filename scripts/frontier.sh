@@ -123,12 +123,9 @@ for label, valid, mpo, median, top, cmd in rows:
     print(f"| {label} | {valid} | {mpo} | {median} | {top} | `{cmd}` |")
 points = [(label, float(mpo), float(median)) for label, valid, mpo, median, top, cmd in rows
           if median and not label.startswith("partition")]
-# The field's published results (docs/broadcast.md), drawn in grey for comparison.
-field = [("field: fan-out, no retries", 11.8, 84), ("field: tree:10, 50 ms", 7.75, 333),
-         ("field: star, 500 ms", 1.92, 764)]
 W, H, L, B = 760, 500, 70, 50
-xmax = max(p[2] for p in points + field) * 1.15
-ylo, yhi = 0.4, max(p[1] for p in points + field) * 1.5
+xmax = max(p[2] for p in points) * 1.15
+ylo, yhi = 0.4, max(p[1] for p in points) * 1.5
 X = lambda v: L + v / xmax * (W - L - 20)
 Y = lambda v: H - B - (math.log(v) - math.log(ylo)) / (math.log(yhi) - math.log(ylo)) * (H - B - 20)
 out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="11">',
@@ -151,10 +148,6 @@ def label_at(x, y):
         y += 12
     placed.append((x, y))
     return y
-for label, mpo, median in field:
-    x, y = X(median), Y(mpo)
-    out.append(f'<rect x="{x-4:.1f}" y="{y-4:.1f}" width="8" height="8" fill="#999"/>')
-    out.append(f'<text x="{x+7:.1f}" y="{label_at(x + 7, y + 4):.1f}" fill="#777">{label}</text>')
 for label, mpo, median in points:
     colour = "#c0392b" if label.startswith("preset") else "#2c3e50"
     x, y = X(median), Y(mpo)
