@@ -13,6 +13,7 @@
 #   scripts/frontier.sh plot       # redraw the plot and table from the existing TSV
 #   scripts/frontier.sh sim-seeds  # 3d with partitions, 20 seeds per preset, sim executor
 #   scripts/frontier.sh glomers    # Glomers 3a, 3b, 3c with every preset, process executor
+#   SEEDS=3 scripts/frontier.sh spread  # the presets over seeds 1..SEEDS: median and range
 #
 # Needs: cargo, python3 (standard library only).
 set -euo pipefail
@@ -73,6 +74,34 @@ partitions() {
     for preset in latency balanced frugal; do
         run "partition-$preset" "--preset $preset" "--nemesis partition"
     done
+}
+
+# The three presets over SEEDS seeds (default 3), process executor: each figure as the median
+# over the seeds with its range, so the frontier's single-seed rows come with their spread.
+spread() {
+    local tsv="$STORE/spread.tsv"
+    mkdir -p "$STORE"
+    : >"$tsv"
+    for preset in latency balanced frugal; do
+        for seed in $(seq 1 "${SEEDS:-3}"); do
+            TSV="$tsv" SEED="$seed" run "preset-$preset" "--preset $preset"
+        done
+    done
+    python3 - "$tsv" <<'EOF'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    label, valid, mpo, median, top, cmd = line.rstrip("\n").split("\t")
+    rows.setdefault(label, []).append((valid, float(mpo), float(median or "nan"), float(top or "nan")))
+print("| preset | seeds | valid | servers msgs-per-op | median stable latency (ms) | max stable latency (ms) |")
+print("| --- | ---: | --- | ---: | ---: | ---: |")
+def cell(values):
+    return f"{statistics.median(values):g} [{min(values):g} – {max(values):g}]"
+for label, runs in rows.items():
+    valid = sum(v == "true" for v, *_ in runs)
+    cells = " | ".join(cell([r[i] for r in runs]) for i in (1, 2, 3))
+    print(f"| {label} | {len(runs)} | {valid} of {len(runs)} | {cells} |")
+EOF
 }
 
 # 20 seeds of 3d with partitions per preset under the sim executor (virtual time, ~2 s a run).
@@ -168,6 +197,10 @@ case "${1:-all}" in
         cargo build -q --release -p glomer-harness -p glomer-nodes
         sim_seeds
         ;;
+    spread)
+        cargo build -q --release -p glomer-harness -p glomer-nodes
+        spread
+        ;;
     presets | all)
         cargo build -q --release -p glomer-harness -p glomer-nodes
         printf 'label\tvalid\tmsgs-per-op\tmedian-ms\tmax-ms\tcommand\n' >"$TSV"
@@ -178,5 +211,5 @@ case "${1:-all}" in
         fi
         plot
         ;;
-    *) echo "usage: $0 [all|presets|plot|sim-seeds|glomers]" >&2; exit 2 ;;
+    *) echo "usage: $0 [all|presets|plot|sim-seeds|glomers|spread]" >&2; exit 2 ;;
 esac
