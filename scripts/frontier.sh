@@ -13,6 +13,7 @@
 #   scripts/frontier.sh plot       # redraw the plot and table from the existing TSV
 #   scripts/frontier.sh sim-seeds  # 3d with partitions, 20 seeds per preset, sim executor
 #   scripts/frontier.sh glomers    # Glomers 3a, 3b, 3c with every preset, process executor
+#   SEEDS=3 scripts/frontier.sh spread  # the presets over seeds 1..SEEDS: median and range
 #
 # Needs: cargo, python3 (standard library only).
 set -euo pipefail
@@ -75,6 +76,34 @@ partitions() {
     done
 }
 
+# The three presets over SEEDS seeds (default 3), process executor: each figure as the median
+# over the seeds with its range, so the frontier's single-seed rows come with their spread.
+spread() {
+    local tsv="$STORE/spread.tsv"
+    mkdir -p "$STORE"
+    : >"$tsv"
+    for preset in latency balanced frugal; do
+        for seed in $(seq 1 "${SEEDS:-3}"); do
+            TSV="$tsv" SEED="$seed" run "preset-$preset" "--preset $preset"
+        done
+    done
+    python3 - "$tsv" <<'EOF'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    label, valid, mpo, median, top, cmd = line.rstrip("\n").split("\t")
+    rows.setdefault(label, []).append((valid, float(mpo), float(median or "nan"), float(top or "nan")))
+print("| preset | seeds | valid | servers msgs-per-op | median stable latency (ms) | max stable latency (ms) |")
+print("| --- | ---: | --- | ---: | ---: | ---: |")
+def cell(values):
+    return f"{statistics.median(values):g} [{min(values):g} – {max(values):g}]"
+for label, runs in rows.items():
+    valid = sum(v == "true" for v, *_ in runs)
+    cells = " | ".join(cell([r[i] for r in runs]) for i in (1, 2, 3))
+    print(f"| {label} | {len(runs)} | {valid} of {len(runs)} | {cells} |")
+EOF
+}
+
 # 20 seeds of 3d with partitions per preset under the sim executor (virtual time, ~2 s a run).
 sim_seeds() {
     for preset in latency balanced frugal; do
@@ -123,12 +152,9 @@ for label, valid, mpo, median, top, cmd in rows:
     print(f"| {label} | {valid} | {mpo} | {median} | {top} | `{cmd}` |")
 points = [(label, float(mpo), float(median)) for label, valid, mpo, median, top, cmd in rows
           if median and not label.startswith("partition")]
-# The field's published results (docs/broadcast.md), drawn in grey for comparison.
-field = [("field: fan-out, no retries", 11.8, 84), ("field: tree:10, 50 ms", 7.75, 333),
-         ("field: star, 500 ms", 1.92, 764)]
 W, H, L, B = 760, 500, 70, 50
-xmax = max(p[2] for p in points + field) * 1.15
-ylo, yhi = 0.4, max(p[1] for p in points + field) * 1.5
+xmax = max(p[2] for p in points) * 1.15
+ylo, yhi = 0.4, max(p[1] for p in points) * 1.5
 X = lambda v: L + v / xmax * (W - L - 20)
 Y = lambda v: H - B - (math.log(v) - math.log(ylo)) / (math.log(yhi) - math.log(ylo)) * (H - B - 20)
 out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="11">',
@@ -151,10 +177,6 @@ def label_at(x, y):
         y += 12
     placed.append((x, y))
     return y
-for label, mpo, median in field:
-    x, y = X(median), Y(mpo)
-    out.append(f'<rect x="{x-4:.1f}" y="{y-4:.1f}" width="8" height="8" fill="#999"/>')
-    out.append(f'<text x="{x+7:.1f}" y="{label_at(x + 7, y + 4):.1f}" fill="#777">{label}</text>')
 for label, mpo, median in points:
     colour = "#c0392b" if label.startswith("preset") else "#2c3e50"
     x, y = X(median), Y(mpo)
@@ -175,6 +197,10 @@ case "${1:-all}" in
         cargo build -q --release -p glomer-harness -p glomer-nodes
         sim_seeds
         ;;
+    spread)
+        cargo build -q --release -p glomer-harness -p glomer-nodes
+        spread
+        ;;
     presets | all)
         cargo build -q --release -p glomer-harness -p glomer-nodes
         printf 'label\tvalid\tmsgs-per-op\tmedian-ms\tmax-ms\tcommand\n' >"$TSV"
@@ -185,5 +211,5 @@ case "${1:-all}" in
         fi
         plot
         ;;
-    *) echo "usage: $0 [all|presets|plot|sim-seeds|glomers]" >&2; exit 2 ;;
+    *) echo "usage: $0 [all|presets|plot|sim-seeds|glomers|spread]" >&2; exit 2 ;;
 esac

@@ -10,6 +10,10 @@
 //!
 //! `cargo bench -p glomer-benches --bench merge`
 
+#[path = "support/cpu_time.rs"]
+mod cpu_time;
+
+use cpu_time::ThreadCpuTime;
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Duration;
@@ -28,10 +32,12 @@ const MUTATION_SIZE: u64 = 10_000;
 /// once per iteration outside the timing and does not grow without bound.
 const INSERTS: u64 = 1_000;
 
-/// Short measurements: 4 types × 3 sizes × 2 libraries plus mutations keep a full run to a few
-/// minutes on 2 cores, and joins of 10^5 entries still get tens of samples.
-fn configure(group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>) {
-    group.sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(2));
+/// Short measurements: 4 types × 3 sizes × 2 libraries plus mutations, each measured in thread
+/// CPU time, which on a shared machine takes several times as long in wall time; ten samples
+/// of one second keep a run to a few minutes, and scripts/bench-merge.sh repeats runs to show
+/// the spread.
+fn configure(group: &mut BenchmarkGroup<'_, ThreadCpuTime>) {
+    group.sample_size(10).warm_up_time(Duration::from_millis(300)).measurement_time(Duration::from_secs(1));
 }
 
 /// Replica A holds keys `0..n`, replica B keys `n/2..3n/2`: they share half.
@@ -41,7 +47,7 @@ fn halves(n: u64) -> (std::ops::Range<u64>, std::ops::Range<u64>) {
 
 /// Times `join` of glomer replicas `a ⊔ b` and `merge` of crdts replicas `x ⊔ y` at size `n`.
 fn bench_join<L: Lattice, C: CvRDT + Clone>(
-    group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    group: &mut BenchmarkGroup<'_, ThreadCpuTime>,
     n: u64,
     (a, b): (L, L),
     (x, y): (C, C),
@@ -72,7 +78,7 @@ fn bench_join<L: Lattice, C: CvRDT + Clone>(
 /// Join benches at every size of [`SIZES`]; `replicas(keys, side)` builds the glomer and the
 /// crdts replica of one side (0 or 3) holding `keys`.
 fn bench_joins<L: Lattice, C: CvRDT + Clone>(
-    group: &mut BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    group: &mut BenchmarkGroup<'_, ThreadCpuTime>,
     replicas: impl Fn(std::ops::Range<u64>, u64) -> (L, C),
 ) {
     for n in SIZES {
@@ -82,7 +88,7 @@ fn bench_joins<L: Lattice, C: CvRDT + Clone>(
     }
 }
 
-fn gset(c: &mut Criterion) {
+fn gset(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("gset");
     configure(&mut group);
     bench_joins(&mut group, |keys, _| (keys.clone().collect::<GSet<u64>>(), crdts_gset(keys)));
@@ -95,6 +101,19 @@ fn gset(c: &mut Criterion) {
             || ours.clone(),
             |mut set| {
                 fresh.clone().for_each(|k| drop(black_box(set.insert(k))));
+                set
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    group.bench_function(BenchmarkId::new("insert_quiet/glomer", MUTATION_SIZE), |bench| {
+        let fresh = fresh.clone();
+        bench.iter_batched(
+            || ours.clone(),
+            |mut set| {
+                fresh.clone().for_each(|k| {
+                    black_box(set.insert_quiet(k));
+                });
                 set
             },
             BatchSize::PerIteration,
@@ -134,7 +153,7 @@ fn gcounters(replicas: std::ops::Range<u64>, bump: u64) -> (GCounter, crdts::GCo
     (ours, theirs)
 }
 
-fn gcounter(c: &mut Criterion) {
+fn gcounter(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("gcounter");
     configure(&mut group);
     bench_joins(&mut group, gcounters);
@@ -143,6 +162,9 @@ fn gcounter(c: &mut Criterion) {
     let me = ReplicaId(7);
     group.bench_function(BenchmarkId::new("increment/glomer", MUTATION_SIZE), |bench| {
         bench.iter(|| black_box(ours.increment(me, 1)))
+    });
+    group.bench_function(BenchmarkId::new("increment_quiet/glomer", MUTATION_SIZE), |bench| {
+        bench.iter(|| ours.increment_quiet(me, black_box(1)))
     });
     group.bench_function(BenchmarkId::new("increment/crdts", MUTATION_SIZE), |bench| {
         bench.iter(|| {
@@ -167,7 +189,7 @@ fn pncounters(replicas: std::ops::Range<u64>, bump: u64) -> (PNCounter, crdts::P
     (ours, theirs)
 }
 
-fn pncounter(c: &mut Criterion) {
+fn pncounter(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("pncounter");
     configure(&mut group);
     bench_joins(&mut group, pncounters);
@@ -176,6 +198,9 @@ fn pncounter(c: &mut Criterion) {
     let me = ReplicaId(7);
     group.bench_function(BenchmarkId::new("add/glomer", MUTATION_SIZE), |bench| {
         bench.iter(|| black_box(ours.add(me, 1)))
+    });
+    group.bench_function(BenchmarkId::new("add_quiet/glomer", MUTATION_SIZE), |bench| {
+        bench.iter(|| ours.add_quiet(me, black_box(1)))
     });
     group.bench_function(BenchmarkId::new("add/crdts", MUTATION_SIZE), |bench| {
         bench.iter(|| {
@@ -219,7 +244,7 @@ fn lww_maps(keys: std::ops::Range<u64>, skew: u64, replica: u32) -> (LwwMap<u64,
     (ours, theirs)
 }
 
-fn lww_map(c: &mut Criterion) {
+fn lww_map(c: &mut Criterion<ThreadCpuTime>) {
     let mut group = c.benchmark_group("lww_map");
     configure(&mut group);
     bench_joins(&mut group, |keys, side| lww_maps(keys, side, 1 + side as u32));
@@ -234,6 +259,13 @@ fn lww_map(c: &mut Criterion) {
             black_box(ours.insert(hlc % MUTATION_SIZE, hlc, ts))
         })
     });
+    group.bench_function(BenchmarkId::new("write_quiet/glomer", MUTATION_SIZE), |bench| {
+        bench.iter(|| {
+            hlc += 1;
+            let ts = Timestamp { hlc, replica: ReplicaId(1) };
+            black_box(ours.insert_quiet(hlc % MUTATION_SIZE, hlc, ts))
+        })
+    });
     let mut hlc = MUTATION_SIZE * 4;
     group.bench_function(BenchmarkId::new("write/crdts", MUTATION_SIZE), |bench| {
         bench.iter(|| {
@@ -246,5 +278,9 @@ fn lww_map(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, gset, gcounter, pncounter, lww_map);
+criterion_group! {
+    name = benches;
+    config = cpu_time::criterion();
+    targets = gset, gcounter, pncounter, lww_map
+}
 criterion_main!(benches);

@@ -37,19 +37,38 @@ pub enum Protocol {
     /// (b) Delta-interval anti-entropy as in Almeida et al. 2018, Algorithm 2: both
     /// optimisations off.
     ClassicDelta,
+    /// Delta-interval with no back-propagation only (Enes et al. §4.1, "BP"): a group is never
+    /// sent back to the neighbour it came from.
+    BackPropagationOnly,
+    /// Delta-interval with redundancy removal only (Enes et al. §4.1, "RR"): only the part of a
+    /// received delta that is new is buffered to travel on.
+    RedundancyOnly,
     /// (c) Delta-interval with no back-propagation and redundancy removal (Enes et al. §4.1).
     OptimisedDelta,
 }
 
 impl Protocol {
-    /// The three protocols in the order of the tables.
+    /// The three protocols of the overhead tables, in their column order.
     pub const ALL: [Protocol; 3] = [Protocol::FullState, Protocol::ClassicDelta, Protocol::OptimisedDelta];
+
+    /// The delta protocols with the two optimisations apart, in the column order of the table
+    /// that shows which optimisation helps on which topology (Enes et al. measure them apart).
+    pub const APART: [Protocol; 4] =
+        [Protocol::ClassicDelta, Protocol::BackPropagationOnly, Protocol::RedundancyOnly, Protocol::OptimisedDelta];
 
     /// The engine configuration that selects this protocol; everything else is the default.
     pub fn sync_config(self) -> SyncConfig {
-        let optimised = self == Protocol::OptimisedDelta;
-        let mode = if self == Protocol::FullState { SyncMode::FullState } else { SyncMode::Delta };
-        SyncConfig { mode, remove_redundancy: optimised, no_back_propagation: optimised, ..SyncConfig::default() }
+        use Protocol::*;
+        let mode = if self == FullState { SyncMode::FullState } else { SyncMode::Delta };
+        let remove_redundancy = matches!(self, RedundancyOnly | OptimisedDelta);
+        let no_back_propagation = matches!(self, BackPropagationOnly | OptimisedDelta);
+        SyncConfig { mode, remove_redundancy, no_back_propagation, ..SyncConfig::default() }
+    }
+
+    /// Whether simulating it costs the square of the update count: without redundancy removal
+    /// and back-propagation together, groups snowball towards the whole state.
+    pub fn is_quadratic(self) -> bool {
+        self != Protocol::OptimisedDelta
     }
 }
 
@@ -58,6 +77,8 @@ impl fmt::Display for Protocol {
         f.write_str(match self {
             Protocol::FullState => "full state",
             Protocol::ClassicDelta => "delta (classic)",
+            Protocol::BackPropagationOnly => "delta (BP only)",
+            Protocol::RedundancyOnly => "delta (RR only)",
             Protocol::OptimisedDelta => "delta (BP+RR)",
         })
     }

@@ -25,23 +25,38 @@ pub struct Plan {
     pub topologies: Vec<String>,
 }
 
-/// One table row: a topology and update count under the three protocols.
+/// One table row: a topology and update count under each protocol of the table.
 struct Row {
     topology: String,
     updates: u64,
     runs: Vec<Option<Overhead>>,
 }
 
-/// The message-overhead table of workload `W`, then the cut in bytes that the optimisations
-/// give on cyclic topologies. Progress and wall times go to stderr.
+/// The message-overhead table of workload `W` under full state, classic δ and BP+RR δ, with
+/// the cut in bytes that the optimisations give. Progress and wall times go to stderr.
 pub fn overhead_table<W: Workload>(plan: &Plan) -> Result<String, OverheadError> {
+    let rows = run_rows::<W>(plan, &Protocol::ALL)?;
+    Ok(format_overhead(&format!("{}: messages and bytes per update", W::NAME), &Protocol::ALL, &rows))
+}
+
+/// The same runs with the two optimisations apart: classic δ, BP only, RR only, BP+RR.
+pub fn apart_table<W: Workload>(plan: &Plan) -> Result<String, OverheadError> {
+    let rows = run_rows::<W>(plan, &Protocol::APART)?;
+    Ok(format_overhead(
+        &format!("{}: BP and RR apart, messages and bytes per update", W::NAME),
+        &Protocol::APART,
+        &rows,
+    ))
+}
+
+fn run_rows<W: Workload>(plan: &Plan, protocols: &[Protocol]) -> Result<Vec<Row>, OverheadError> {
     let mut rows = Vec::new();
     for name in &plan.topologies {
         let Ok(topology) = name.parse::<Topology>() else { continue };
         for &updates in &plan.updates {
             let mut runs = Vec::new();
-            for protocol in Protocol::ALL {
-                if protocol != Protocol::OptimisedDelta && updates > plan.unoptimised_updates_max {
+            for &protocol in protocols {
+                if protocol.is_quadratic() && updates > plan.unoptimised_updates_max {
                     runs.push(None);
                     continue;
                 }
@@ -53,14 +68,30 @@ pub fn overhead_table<W: Workload>(plan: &Plan) -> Result<String, OverheadError>
             rows.push(Row { topology: name.clone(), updates, runs });
         }
     }
-    Ok(format_overhead(W::NAME, &rows))
+    Ok(rows)
 }
 
-fn format_overhead(name: &str, rows: &[Row]) -> String {
-    let mut out = format!("### {name}: messages and bytes per update, {} replicas\n\n", overhead::NODES);
-    out.push_str("| topology | updates | full state msgs | full state bytes | classic δ msgs | classic δ bytes ");
-    out.push_str("| BP+RR δ msgs | BP+RR δ bytes | BP+RR bytes vs classic |\n");
-    out.push_str("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+/// Column heading of a protocol.
+fn heading(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::FullState => "full state",
+        Protocol::ClassicDelta => "classic δ",
+        Protocol::BackPropagationOnly => "BP only δ",
+        Protocol::RedundancyOnly => "RR only δ",
+        Protocol::OptimisedDelta => "BP+RR δ",
+    }
+}
+
+fn format_overhead(title: &str, protocols: &[Protocol], rows: &[Row]) -> String {
+    let mut out = format!("### {title}, {} replicas\n\n| topology | updates ", overhead::NODES);
+    for &protocol in protocols {
+        let _ = write!(out, "| {0} msgs | {0} bytes ", heading(protocol));
+    }
+    out.push_str("| BP+RR bytes vs classic |\n|---|---:");
+    out.push_str(&"|---:|---:".repeat(protocols.len()));
+    out.push_str("|---:|\n");
+    let classic = protocols.iter().position(|p| *p == Protocol::ClassicDelta);
+    let optimised = protocols.iter().position(|p| *p == Protocol::OptimisedDelta);
     for row in rows {
         let _ = write!(out, "| {} | {} ", row.topology, row.updates);
         for run in &row.runs {
@@ -71,14 +102,15 @@ fn format_overhead(name: &str, rows: &[Row]) -> String {
                 None => out.push_str("| – | – "),
             }
         }
-        let _ = writeln!(out, "| {} |", cut(row));
+        let pick = |index: Option<usize>| index.and_then(|i| row.runs[i]);
+        let _ = writeln!(out, "| {} |", cut(pick(classic), pick(optimised)));
     }
     out
 }
 
 /// The optimised protocol's bytes relative to the classic one's, as a signed percentage.
-fn cut(row: &Row) -> String {
-    match (&row.runs[1], &row.runs[2]) {
+fn cut(classic: Option<Overhead>, optimised: Option<Overhead>) -> String {
+    match (classic, optimised) {
         (Some(classic), Some(optimised)) if classic.bytes_sent > 0 => {
             let change_pct = (optimised.bytes_sent as f64 / classic.bytes_sent as f64 - 1.0) * 100.0;
             // One decimal near -100 %, where rounding to whole percent would read as "all".

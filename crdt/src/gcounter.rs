@@ -39,8 +39,14 @@ impl GCounter {
     /// `by` is 0). An entry saturates at `u64::MAX` rather than wrapping, since a wrapped entry
     /// would be lower and be lost in every join.
     pub fn increment(&mut self, replica: ReplicaId, by: u64) -> Self {
-        let entry = self.get(replica).saturating_add(by);
-        Self { entries: self.entries.raise(replica, entry) }
+        let delta = self.entries.update(replica, |entry| entry.saturating_add(by), MaxMap::singleton);
+        Self { entries: delta.unwrap_or_default() }
+    }
+
+    /// [`GCounter::increment`] without building the delta, for a counter that does not ship
+    /// this change; one lookup, no allocation once `replica` has an entry.
+    pub fn increment_quiet(&mut self, replica: ReplicaId, by: u64) {
+        self.entries.update(replica, |entry| entry.saturating_add(by), |_, _| ());
     }
 
     /// The sum of all entries, saturating at `u64::MAX`.

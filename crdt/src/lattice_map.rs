@@ -1,5 +1,6 @@
 //! Map of lattices, joined key by key.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -58,16 +59,27 @@ impl<K: Ord + Clone, L: Lattice> LatticeMap<K, L> {
     /// Runs the delta-mutator `mutate` on `key`'s lattice (bottom when absent); returns the map
     /// `{key: delta}`, or bottom when the delta is bottom.
     pub fn update(&mut self, key: K, mutate: impl FnOnce(&mut L) -> L) -> Self {
-        let mut delta = Self::new();
-        let value = self.entries.entry(key.clone()).or_default();
-        let inner = mutate(value);
-        if value.is_bottom() {
-            self.entries.remove(&key);
-        }
-        if !inner.is_bottom() {
-            delta.entries.insert(key, inner);
-        }
-        delta
+        // One lookup; the key is cloned only into a delta that is not bottom.
+        let (key, inner) = match self.entries.entry(key) {
+            Entry::Occupied(mut entry) => {
+                let inner = mutate(entry.get_mut());
+                let key = (!inner.is_bottom()).then(|| entry.key().clone());
+                if entry.get().is_bottom() {
+                    entry.remove();
+                }
+                (key, inner)
+            }
+            Entry::Vacant(entry) => {
+                let mut value = L::default();
+                let inner = mutate(&mut value);
+                let key = (!inner.is_bottom()).then(|| entry.key().clone());
+                if !value.is_bottom() {
+                    entry.insert(value);
+                }
+                (key, inner)
+            }
+        };
+        Self { entries: key.map(|key| BTreeMap::from([(key, inner)])).unwrap_or_default() }
     }
 
     /// `key`'s lattice, or `None` when it is bottom.
@@ -93,18 +105,7 @@ impl<K: Ord + Clone, L: Lattice> LatticeMap<K, L> {
 
 impl<K: Ord + Clone, L: Lattice> Lattice for LatticeMap<K, L> {
     fn join(&mut self, other: &Self) {
-        if self.entries.is_empty() {
-            self.entries.clone_from(&other.entries);
-            return;
-        }
-        for (key, value) in &other.entries {
-            match self.entries.get_mut(key) {
-                Some(mine) => mine.join(value),
-                None => {
-                    self.entries.insert(key.clone(), value.clone());
-                }
-            }
-        }
+        crate::sorted_join::join_maps(&mut self.entries, &other.entries, |mine, theirs| mine.join(theirs));
     }
 
     fn leq(&self, other: &Self) -> bool {

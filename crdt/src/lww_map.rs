@@ -59,6 +59,17 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
         self.write(key, None, ts)
     }
 
+    /// [`LwwMap::insert`] without building the delta, for a map that does not ship this change
+    /// (a state loaded or rebuilt locally); returns whether the write took effect.
+    pub fn insert_quiet(&mut self, key: K, value: V, ts: Timestamp) -> bool {
+        self.write_with(key, Some(value), ts, |_, _| ()).is_some()
+    }
+
+    /// [`LwwMap::remove`] without building the delta; returns whether the tombstone took effect.
+    pub fn remove_quiet(&mut self, key: K, ts: Timestamp) -> bool {
+        self.write_with(key, None, ts, |_, _| ()).is_some()
+    }
+
     /// Applies a transaction's writes (`None` removes), all at the one timestamp `ts`; returns
     /// one delta holding every write that took effect. A write older than the key's current
     /// entry is ignored. When a key is written more than once, its last write counts, as
@@ -72,23 +83,37 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
         delta
     }
 
-    /// One write, with a single lookup: a single `insert` or `remove` is the hot path of
-    /// every LWW workload, and going through `apply_all` would build a map of one write first.
+    /// One write whose delta is the written entry.
     fn write(&mut self, key: K, value: Option<V>, ts: Timestamp) -> Self {
-        let mut delta = Self::new();
+        let delta = self.write_with(key, value, ts, |key, entry| (key.clone(), entry.clone()));
+        Self { entries: delta.into_iter().collect() }
+    }
+
+    /// One write with a single lookup, the hot path of every LWW workload; returns
+    /// `on_write(key, new entry)` when the write took effect. The caller decides whether a
+    /// delta is built, so a mutator that is not asked for one clones nothing.
+    fn write_with<R>(
+        &mut self,
+        key: K,
+        value: Option<V>,
+        ts: Timestamp,
+        on_write: impl FnOnce(&K, &(Timestamp, Option<V>)) -> R,
+    ) -> Option<R> {
         match self.entries.entry(key) {
             Entry::Vacant(entry) => {
-                delta.entries.insert(entry.key().clone(), (ts, value.clone()));
-                entry.insert((ts, value));
+                let new = (ts, value);
+                let written = on_write(entry.key(), &new);
+                entry.insert(new);
+                Some(written)
             }
             Entry::Occupied(mut entry) => {
-                if wins(&ts, &value, Some(entry.get())) {
-                    delta.entries.insert(entry.key().clone(), (ts, value.clone()));
-                    *entry.get_mut() = (ts, value);
+                if !wins(&ts, &value, Some(entry.get())) {
+                    return None;
                 }
+                *entry.get_mut() = (ts, value);
+                Some(on_write(entry.key(), entry.get()))
             }
         }
-        delta
     }
 
     /// The live value of `key` (`None` when never written or removed).

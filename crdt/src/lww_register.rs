@@ -54,11 +54,21 @@ impl<T: Ord + Clone> LwwRegister<T> {
     /// Writes `value` at `ts`; returns the delta (the register holding just this write), or
     /// bottom when the current write wins over it.
     pub fn set(&mut self, value: T, ts: Timestamp) -> Self {
-        if !wins(&ts, &value, self.entry.as_ref()) {
-            return Self::new();
+        if self.set_quiet(value, ts) {
+            self.clone()
+        } else {
+            Self::new()
         }
-        self.entry = Some((ts, value));
-        self.clone()
+    }
+
+    /// [`LwwRegister::set`] without building the delta (no clone of `value`); returns whether
+    /// the write took effect.
+    pub fn set_quiet(&mut self, value: T, ts: Timestamp) -> bool {
+        let wins = wins(&ts, &value, self.entry.as_ref());
+        if wins {
+            self.entry = Some((ts, value));
+        }
+        wins
     }
 
     /// The current value, if ever written.

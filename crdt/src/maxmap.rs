@@ -1,5 +1,6 @@
 //! Pointwise maximum of unsigned integers by key.
 
+use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize};
@@ -56,12 +57,47 @@ impl<K: Ord + Clone> MaxMap<K> {
     /// Raises `key` to `value`; returns the delta `{key: value}`, or bottom when the entry was
     /// already at least `value`.
     pub fn raise(&mut self, key: K, value: u64) -> Self {
-        let mut delta = Self::new();
-        if value > self.get(&key) {
-            self.entries.insert(key.clone(), value);
-            delta.entries.insert(key, value);
+        self.update(key, |_| value, Self::singleton).unwrap_or_default()
+    }
+
+    /// [`MaxMap::raise`] without building the delta, for a replica that does not ship this
+    /// change (a state loaded or rebuilt locally); returns whether the entry rose.
+    pub fn raise_quiet(&mut self, key: K, value: u64) -> bool {
+        self.update(key, |_| value, |_, _| ()).is_some()
+    }
+
+    /// Sets `key`'s entry to `next(current)` when that is higher, with one lookup, and returns
+    /// `on_raise(key, new value)`; `None` when the entry did not rise. The caller decides
+    /// whether a delta is built, so a mutator that is not asked for one clones nothing.
+    pub(crate) fn update<R>(
+        &mut self,
+        key: K,
+        next: impl FnOnce(u64) -> u64,
+        on_raise: impl FnOnce(&K, u64) -> R,
+    ) -> Option<R> {
+        match self.entries.entry(key) {
+            Entry::Vacant(entry) => {
+                let value = next(0);
+                // 0 is never stored (see the type's doc), so a vacant key only rises above it.
+                (value > 0).then(|| {
+                    let raised = on_raise(entry.key(), value);
+                    entry.insert(value);
+                    raised
+                })
+            }
+            Entry::Occupied(mut entry) => {
+                let value = next(*entry.get());
+                (value > *entry.get()).then(|| {
+                    *entry.get_mut() = value;
+                    on_raise(entry.key(), value)
+                })
+            }
         }
-        delta
+    }
+
+    /// The map `{key: value}` (a delta of one entry).
+    pub(crate) fn singleton(key: &K, value: u64) -> Self {
+        Self { entries: BTreeMap::from([(key.clone(), value)]) }
     }
 
     /// The value of `key` (0 when absent).
@@ -109,7 +145,7 @@ impl<K: Ord + Clone> FromIterator<(K, u64)> for MaxMap<K> {
     fn from_iter<I: IntoIterator<Item = (K, u64)>>(iter: I) -> Self {
         let mut map = Self::new();
         for (k, v) in iter {
-            map.raise(k, v);
+            map.raise_quiet(k, v);
         }
         map
     }

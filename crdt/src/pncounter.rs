@@ -41,6 +41,17 @@ impl PNCounter {
         }
     }
 
+    /// [`PNCounter::add`] without building the delta, for a counter that does not ship this
+    /// change.
+    pub fn add_quiet(&mut self, replica: ReplicaId, delta: i64) {
+        let by = delta.unsigned_abs();
+        if delta >= 0 {
+            self.p.increment_quiet(replica, by);
+        } else {
+            self.n.increment_quiet(replica, by);
+        }
+    }
+
     /// `p - n`, clamped to the `i64` range.
     ///
     /// The difference is taken in `i128` on the exact totals (each below 2^96), so large

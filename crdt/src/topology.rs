@@ -33,15 +33,19 @@ pub enum Topology {
     Tree(usize),
     /// `random:K`: a seeded random spanning tree plus random edges until degrees reach about K.
     Random(usize),
+    /// `stars:K`: a star of stars. Node 0 is the centre, nodes `1..=K` are hubs linked to it,
+    /// and every other node is a leaf of hub `1 + (i - K - 1) mod K`: two levels of hubs, so no
+    /// node has more than about `max(K, n / K)` neighbours, where a single star's hub has n - 1.
+    Stars(usize),
 }
 
 /// Why a topology name did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TopologyError {
-    /// Not one of `maelstrom|total|line|ring|grid|star|tree:K|random:K`.
-    #[error("unknown topology {0:?}: expected maelstrom, total, line, ring, grid, star, tree:K or random:K")]
+    /// Not one of `maelstrom|total|line|ring|grid|star|tree:K|random:K|stars:K`.
+    #[error("unknown topology {0:?}: expected maelstrom, total, line, ring, grid, star, tree:K, random:K or stars:K")]
     Unknown(String),
-    /// `tree:K` or `random:K` with K not a whole number ≥ 1.
+    /// `tree:K`, `random:K` or `stars:K` with K not a whole number ≥ 1.
     #[error("topology {0:?} needs a parameter K >= 1, e.g. tree:3")]
     BadParameter(String),
 }
@@ -74,6 +78,13 @@ impl Topology {
             Topology::Star => (1..n).for_each(|a| graph.link(0, a)),
             Topology::Tree(k) => (1..n).for_each(|a| graph.link(a, (a - 1) / (*k).max(1))),
             Topology::Random(k) => random_graph(&mut graph, *k, seed),
+            Topology::Stars(k) => {
+                let hubs = (*k).max(1);
+                for a in 1..n {
+                    let hub = if a <= hubs { 0 } else { 1 + (a - hubs - 1) % hubs };
+                    graph.link(a, hub);
+                }
+            }
         }
         graph.into_lists()
     }
@@ -138,6 +149,7 @@ impl fmt::Display for Topology {
             Topology::Star => write!(f, "star"),
             Topology::Tree(k) => write!(f, "tree:{k}"),
             Topology::Random(k) => write!(f, "random:{k}"),
+            Topology::Stars(k) => write!(f, "stars:{k}"),
         }
     }
 }
@@ -155,6 +167,7 @@ impl FromStr for Topology {
         match text.split_once(':') {
             Some(("tree", rest)) => Ok(Topology::Tree(parameter(rest)?)),
             Some(("random", rest)) => Ok(Topology::Random(parameter(rest)?)),
+            Some(("stars", rest)) => Ok(Topology::Stars(parameter(rest)?)),
             Some(_) => Err(TopologyError::Unknown(text.to_string())),
             None => match text {
                 "maelstrom" => Ok(Topology::Given(Vec::new())),
@@ -163,7 +176,7 @@ impl FromStr for Topology {
                 "ring" => Ok(Topology::Ring),
                 "grid" => Ok(Topology::Grid),
                 "star" => Ok(Topology::Star),
-                "tree" | "random" => Err(TopologyError::BadParameter(text.to_string())),
+                "tree" | "random" | "stars" => Err(TopologyError::BadParameter(text.to_string())),
                 _ => Err(TopologyError::Unknown(text.to_string())),
             },
         }
@@ -187,7 +200,10 @@ mod tests {
     }
 
     fn all() -> Vec<Topology> {
-        let names = ["total", "line", "ring", "grid", "star", "tree:1", "tree:2", "tree:3", "random:1", "random:3"];
+        let names = [
+            "total", "line", "ring", "grid", "star", "tree:1", "tree:2", "tree:3", "random:1", "random:3", "stars:1",
+            "stars:4",
+        ];
         names.iter().map(|name| name.parse().unwrap()).collect()
     }
 
@@ -234,6 +250,16 @@ mod tests {
     fn given_is_made_symmetric_and_cleaned() {
         let given = Topology::Given(vec![vec![1, 0, 9], vec![], vec![1]]);
         assert_eq!(given.neighbours(3, 0), vec![vec![1], vec![0, 2], vec![1]]);
+    }
+
+    #[test]
+    fn stars_bounds_every_degree_by_about_k_and_n_over_k() {
+        let lists = Topology::Stars(10).neighbours(1_000, 0);
+        assert_eq!(lists[0], (1..=10).collect::<Vec<_>>());
+        let degree_max = lists.iter().map(Vec::len).max().unwrap_or(0);
+        // Each hub: the centre plus (1000 - 11) / 10 rounded up = 99 leaves.
+        assert_eq!(degree_max, 100);
+        assert!(lists[11..].iter().all(|list| list.len() == 1), "leaves hang off one hub");
     }
 
     #[test]
