@@ -72,7 +72,8 @@ fn gossip_path(c: &mut Criterion) {
             bytes += serde_json::to_string(&msg).map_or(0, |line| line.len());
         }
     }
-    assert!(lines_out > LINES, "the hub relayed only {lines_out} messages");
+    // One relay per leaf per 100 ms batch: 9.6 s of lines make about 96 batches of 24.
+    assert!(lines_out > LINES / 2, "the hub relayed only {lines_out} messages");
     eprintln!("one sample: {LINES} lines in, {lines_out} lines out, {bytes} bytes out");
     let mut group = c.benchmark_group("gossip_path");
     group.throughput(Throughput::Elements(LINES));
