@@ -41,7 +41,8 @@ fn gossip_lines() -> Vec<String> {
 fn hub() -> Node<Broadcast> {
     let mut node = Node::new(Broadcast::from_args(&[]));
     let ids: Vec<String> = (0..NODES).map(|i| format!("n{i}")).collect();
-    let init = json!({"src": "c0", "dest": "n0", "body": {"type": "init", "msg_id": 1, "node_id": "n0", "node_ids": ids}});
+    let init =
+        json!({"src": "c0", "dest": "n0", "body": {"type": "init", "msg_id": 1, "node_id": "n0", "node_ids": ids}});
     node.handle_line(&init.to_string(), 0);
     node.take_outbox();
     node

@@ -8,9 +8,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::Serialize;
-
-use crate::message::{postcard_len, Outgoing, SyncMessage};
+use crate::message::{Outgoing, SyncMessage};
 use crate::{Lattice, ReplicaId};
 
 /// Default [`SyncConfig::batch_interval_ms`]: Maelstrom's broadcast challenges 3d/3e run with
@@ -94,7 +92,8 @@ impl Default for SyncConfig {
 pub struct SyncStats {
     /// Messages returned by `tick` and `receive` (data and standalone acks).
     pub messages_sent: u64,
-    /// Their total size as measured by the engine's sizer.
+    /// Their total size as measured by the sizer given to [`Engine::set_sizer`]; 0 without
+    /// one, so a node that never reads the figure never pays for it.
     pub bytes_sent: u64,
     /// Data messages sent (deltas and full states).
     pub data_messages: u64,
@@ -180,7 +179,41 @@ pub struct Engine<L: Lattice> {
     /// One entry per replica that ever sent data: bounded by the cluster size.
     inbound: BTreeMap<ReplicaId, Inbound>,
     stats: SyncStats,
-    sizer: fn(&SyncMessage<L>) -> usize,
+    /// Measures each sent message for `stats.bytes_sent`; `None`: bytes are not counted.
+    sizer: Option<Sizer<L>>,
+}
+
+/// Measures a message for [`SyncStats::bytes_sent`], e.g. [`crate::postcard_len`].
+pub type Sizer<L> = fn(&SyncMessage<&L>) -> usize;
+
+/// What one neighbour is sent at a tick: planned first, then lent out, so one join serves
+/// every neighbour that needs the same interval.
+#[derive(Debug, Clone, Copy)]
+struct Planned {
+    to: ReplicaId,
+    payload: Payload,
+    from_seq: u64,
+    to_seq: u64,
+    ack: Option<u64>,
+    full: bool,
+}
+
+/// Where a planned message's delta lives while the tick lends it out.
+#[derive(Debug, Clone, Copy)]
+enum Payload {
+    /// The whole state.
+    State,
+    /// One buffered group as it is (no copy), by its index in the buffer.
+    Group(usize),
+    /// A join of several groups, by its index in the tick's joins.
+    Joined(usize),
+}
+
+/// A join of the groups after `start`, without the groups of `excluded` (no back-propagation).
+struct Join<L> {
+    start: u64,
+    excluded: Option<ReplicaId>,
+    delta: L,
 }
 
 impl<L: Lattice + std::fmt::Debug> std::fmt::Debug for Engine<L> {
@@ -195,7 +228,7 @@ impl<L: Lattice + std::fmt::Debug> std::fmt::Debug for Engine<L> {
     }
 }
 
-impl<L: Lattice + Serialize> Engine<L> {
+impl<L: Lattice> Engine<L> {
     /// An engine at bottom state, syncing with `neighbours` (`me` is ignored if listed).
     pub fn new(me: ReplicaId, neighbours: impl IntoIterator<Item = ReplicaId>, config: SyncConfig) -> Self {
         let mut engine = Self {
@@ -208,7 +241,7 @@ impl<L: Lattice + Serialize> Engine<L> {
             peers: BTreeMap::new(),
             inbound: BTreeMap::new(),
             stats: SyncStats::default(),
-            sizer: postcard_len::<L>,
+            sizer: None,
         };
         engine.config.max_buffered_groups = engine.config.max_buffered_groups.max(1);
         engine.set_neighbours(neighbours);
@@ -262,19 +295,40 @@ impl<L: Lattice + Serialize> Engine<L> {
     }
 
     /// Periodic work at time `now_ms`: data messages to the neighbours that lack something
-    /// (subject to the batch interval), retransmissions, and delayed standalone acks.
+    /// (subject to the batch interval), retransmissions, and delayed standalone acks. Owned
+    /// copies of [`Engine::tick_each`]'s messages, for callers that keep them (tests, the sim).
     pub fn tick(&mut self, now_ms: u64) -> Vec<Outgoing<L>> {
         let mut out = Vec::new();
+        self.tick_each(now_ms, |to, message| out.push(Outgoing { to, message: message.map(L::clone) }));
+        out
+    }
+
+    /// Like [`Engine::tick`], lending each message to `send` instead of copying it: a payload
+    /// is one buffered group, the state, or a join shared by every neighbour that needs the
+    /// same groups, so a caller that encodes each message at once copies no delta at all.
+    pub fn tick_each(&mut self, now_ms: u64, mut send: impl FnMut(ReplicaId, SyncMessage<&L>)) {
+        let mut joins = Vec::new();
+        let mut planned = Vec::new();
         for index in 0..self.neighbours.len() {
             let to = self.neighbours[index];
-            if let Some(outgoing) = self.data_for(to, now_ms) {
-                out.push(outgoing);
+            if let Some(plan) = self.plan_data(to, now_ms, &mut joins) {
+                planned.push(plan);
             }
         }
+        for plan in planned {
+            let delta = match plan.payload {
+                Payload::State => &self.state,
+                Payload::Group(index) => &self.buffer[index].delta,
+                Payload::Joined(index) => &joins[index].delta,
+            };
+            let Planned { to, from_seq, to_seq, ack, full, .. } = plan;
+            let message = SyncMessage::Delta { from_seq, to_seq, delta, ack, full };
+            count_sent(&mut self.stats, self.sizer, &message);
+            send(to, message);
+        }
         self.free_acked();
-        self.flush_acks(now_ms, &mut out);
+        self.flush_acks(now_ms, &mut send);
         self.check_invariants();
-        out
     }
 
     /// Handles a message from `from`: joins what is new, records acks, and returns what must go
@@ -288,7 +342,7 @@ impl<L: Lattice + Serialize> Engine<L> {
                     self.on_ack(from, seq, now_ms);
                 }
                 self.stats.data_received += 1;
-                self.absorb(from, &delta);
+                self.absorb(from, delta);
                 let inbound = self.inbound.entry(from).or_default();
                 // Only a message that starts where this replica's contiguous knowledge of the
                 // sender ends (or a full state) extends it; an out-of-order one is joined all
@@ -301,7 +355,8 @@ impl<L: Lattice + Serialize> Engine<L> {
                         inbound.ack_pending_since_ms.get_or_insert(now_ms);
                     } else {
                         let seq = inbound.reached;
-                        out.push(self.record(from, SyncMessage::Ack { seq }));
+                        count_sent(&mut self.stats, self.sizer, &SyncMessage::Ack { seq });
+                        out.push(Outgoing { to: from, message: SyncMessage::Ack { seq } });
                     }
                 }
             }
@@ -332,6 +387,9 @@ impl<L: Lattice + Serialize> Engine<L> {
         for id in &list {
             self.peers.entry(*id).or_default();
         }
+        for id in &list {
+            self.settle(*id);
+        }
         self.neighbours = list;
     }
 
@@ -345,9 +403,10 @@ impl<L: Lattice + Serialize> Engine<L> {
         &self.stats
     }
 
-    /// Replaces the function that measures a message for `bytes_sent` (default: postcard length).
-    pub fn set_sizer(&mut self, sizer: fn(&SyncMessage<L>) -> usize) {
-        self.sizer = sizer;
+    /// Counts `bytes_sent` from now on, measuring each message with `sizer` (off by default:
+    /// measuring costs an encoding per message, which only benches and the sim read).
+    pub fn set_sizer(&mut self, sizer: Sizer<L>) {
+        self.sizer = Some(sizer);
     }
 
     /// The newest delta-group number (0 before the first group); acks count up to it.
@@ -365,13 +424,12 @@ impl<L: Lattice + Serialize> Engine<L> {
         self.buffer.len()
     }
 
-    /// The earliest time at which [`Engine::tick`] may have something to send: a data message
-    /// whose batch interval has passed, a retransmission, or a delayed standalone ack. It may
-    /// be early when the only pending groups are a neighbour's own (the tick then sends nothing
-    /// and settles that), never late. `None`
-    /// when nothing is pending, so a caller can sleep until the next mutation or message
-    /// instead of polling. Ticking earlier is harmless (it sends nothing that is not due); a
-    /// deadline in the past means "tick now".
+    /// The time at which [`Engine::tick`] has something to send: a data message whose batch
+    /// interval has passed, a retransmission, or a delayed standalone ack. Exact: a neighbour's
+    /// own groups are settled as soon as they are buffered or acked, so a tick at the deadline
+    /// sends, and one tick per deadline suffices. `None` when nothing is pending, so a caller
+    /// can sleep until the next mutation or message instead of polling. Ticking earlier is
+    /// harmless (it sends nothing that is not due); a deadline in the past means "tick now".
     pub fn next_deadline_ms(&self) -> Option<u64> {
         let latest = self.latest_seq();
         let data = self.peers.values().filter(|peer| peer.acked < latest).filter_map(|peer| {
@@ -398,12 +456,20 @@ impl<L: Lattice + Serialize> Engine<L> {
     }
 }
 
-impl<L: Lattice + Serialize> Engine<L> {
+impl<L: Lattice> Engine<L> {
     /// Buffers `delta`. Deltas from the same origin coalesce into the newest group while no
     /// neighbour has been sent it yet: that is the "delta-interval" of Algorithm 2 and keeps the
-    /// buffer growing per send, not per mutation.
+    /// buffer growing per send, not per mutation. The origin itself does not count as sent:
+    /// it holds every delta of its own, however they are grouped.
     fn buffer_group(&mut self, delta: L, origin: Option<ReplicaId>) {
-        let highest_sent = self.peers.values().map(|peer| peer.sent.max(peer.acked)).max().unwrap_or(0);
+        let skips_origin = self.config.no_back_propagation;
+        let highest_sent = self
+            .peers
+            .iter()
+            .filter(|(id, _)| !(skips_origin && origin == Some(**id)))
+            .map(|(_, peer)| peer.sent.max(peer.acked))
+            .max()
+            .unwrap_or(0);
         match self.buffer.back_mut() {
             Some(last) if last.origin == origin && last.seq > highest_sent => last.delta.join(&delta),
             _ => {
@@ -413,6 +479,9 @@ impl<L: Lattice + Serialize> Engine<L> {
             }
         }
         self.evict_beyond_bound();
+        if let Some(from) = origin {
+            self.settle(from);
+        }
     }
 
     /// Drops the oldest groups beyond `max_buffered_groups`; neighbours that lacked them will
@@ -425,12 +494,13 @@ impl<L: Lattice + Serialize> Engine<L> {
     }
 
     /// Joins a received delta; buffers only what it adds when removing redundancy, the whole
-    /// delta (if it adds anything) otherwise, as in Almeida et al. Algorithm 2.
-    fn absorb(&mut self, from: ReplicaId, delta: &L) {
+    /// delta (if it adds anything) otherwise, as in Almeida et al. Algorithm 2. The delta is
+    /// owned, so the part that is buffered moves there: the state's join is the one copy.
+    fn absorb(&mut self, from: ReplicaId, delta: L) {
         let new = if self.config.remove_redundancy {
             delta.difference(&self.state)
         } else if delta.adds_to(&self.state) {
-            delta.clone()
+            delta
         } else {
             L::default()
         };
@@ -444,24 +514,44 @@ impl<L: Lattice + Serialize> Engine<L> {
         }
     }
 
-    /// The join of the groups after `start` that `to` needs (all but its own when not
-    /// back-propagating).
-    fn join_groups(&self, start: u64, to: ReplicaId) -> L {
-        let first = self.buffer.partition_point(|group| group.seq <= start);
-        let mut delta = L::default();
-        for group in self.buffer.range(first..) {
-            if !(self.config.no_back_propagation && group.origin == Some(to)) {
-                delta.join(&group.delta);
-            }
-        }
-        delta
+    /// The seq of the oldest buffered group (`next_seq` when the buffer is empty).
+    fn oldest_seq(&self) -> u64 {
+        self.buffer.front().map_or(self.next_seq, |group| group.seq)
     }
 
-    /// The data message for neighbour `to` at this tick, if it lacks anything and its batch
-    /// interval has passed.
-    fn data_for(&mut self, to: ReplicaId, now_ms: u64) -> Option<Outgoing<L>> {
+    /// Whether every group after `start` is still buffered and is `to`'s own, so `to` holds
+    /// them all without a message (only under no back-propagation, else they are sent back).
+    fn only_own_after(&self, start: u64, to: ReplicaId) -> bool {
+        if !self.config.no_back_propagation || start + 1 < self.oldest_seq() {
+            return false;
+        }
+        let first = self.buffer.partition_point(|group| group.seq <= start);
+        self.buffer.range(first..).all(|group| group.origin == Some(to))
+    }
+
+    /// Advances what `to` is known to hold past groups that are all its own. Run whenever such
+    /// a group is buffered or `to` acks, this keeps every pending range holding something to
+    /// send, which is what makes [`Engine::next_deadline_ms`] exact.
+    fn settle(&mut self, to: ReplicaId) {
         let latest = self.latest_seq();
-        let oldest = self.buffer.front().map_or(self.next_seq, |group| group.seq);
+        let Some(peer) = self.peers.get(&to) else { return };
+        let (acked, next) = (peer.acked, peer.sent.max(peer.acked));
+        let holds_all = acked < latest && self.only_own_after(acked, to);
+        let nothing_new = !holds_all && next < latest && self.only_own_after(next, to);
+        let Some(peer) = self.peers.get_mut(&to) else { return };
+        if holds_all {
+            peer.acked = latest;
+            peer.outstanding_since_ms = None;
+        }
+        if holds_all || nothing_new {
+            peer.sent = latest;
+        }
+    }
+
+    /// Decides the data message for neighbour `to` at this tick, if it lacks anything and its
+    /// batch interval has passed, and moves its progress on as if it were sent.
+    fn plan_data(&mut self, to: ReplicaId, now_ms: u64, joins: &mut Vec<Join<L>>) -> Option<Planned> {
+        let latest = self.latest_seq();
         let peer = self.peers.get(&to)?.clone();
         let batch_due = match peer.last_data_ms {
             Some(last_ms) => now_ms >= last_ms.saturating_add(self.config.batch_interval_ms),
@@ -478,24 +568,15 @@ impl<L: Lattice + Serialize> Engine<L> {
         if start >= latest {
             return None;
         }
-        // The buffer no longer holds every group after `start`: only the state covers them.
-        let evicted = start + 1 < oldest;
-        let delta = if evicted { None } else { Some(self.join_groups(start, to)) };
-        if delta.as_ref().is_some_and(Lattice::is_bottom) {
-            // Everything pending is the neighbour's own: nothing to send, and when nothing
-            // else is outstanding it holds every group up to `latest`.
-            let peer = self.peers.get_mut(&to)?;
-            if start <= peer.acked {
-                peer.acked = latest;
-                peer.outstanding_since_ms = None;
-            }
-            peer.sent = peer.sent.max(latest);
+        if self.only_own_after(start, to) {
+            // Settled when buffered; kept so a tick never sends an empty delta.
+            self.settle(to);
             return None;
         }
-        let (payload, full) = match delta {
-            Some(delta) if self.config.mode == SyncMode::Delta => (delta, false),
-            _ => (self.state.clone(), true),
-        };
+        // The buffer no longer holds every group after `start`: only the state covers them.
+        let evicted = start + 1 < self.oldest_seq();
+        let full = evicted || self.config.mode == SyncMode::FullState;
+        let payload = if full { Payload::State } else { self.join_for(start, to, joins) };
         let from_seq = match (full, retransmit) {
             (true, _) => 0,
             (false, true) => peer.confirmed,
@@ -511,8 +592,30 @@ impl<L: Lattice + Serialize> Engine<L> {
         }
         self.stats.retransmissions += u64::from(retransmit);
         self.stats.full_states += u64::from(full);
-        let message = SyncMessage::Delta { from_seq, to_seq: latest, delta: payload, ack, full };
-        Some(self.record(to, message))
+        Some(Planned { to, payload, from_seq, to_seq: latest, ack, full })
+    }
+
+    /// The join of the groups after `start` that `to` needs (all but its own when not
+    /// back-propagating): one group is lent as it is; a join is made once per tick for every
+    /// neighbour that needs the same groups.
+    fn join_for(&self, start: u64, to: ReplicaId, joins: &mut Vec<Join<L>>) -> Payload {
+        let first = self.buffer.partition_point(|group| group.seq <= start);
+        let skip = |group: &Group<L>| self.config.no_back_propagation && group.origin == Some(to);
+        let mut needed = (first..self.buffer.len()).filter(|&index| !skip(&self.buffer[index]));
+        let (Some(only), None) = (needed.next(), needed.clone().next()) else {
+            let excluded = self.buffer.range(first..).any(&skip).then_some(to);
+            if let Some(index) = joins.iter().position(|join| join.start == start && join.excluded == excluded) {
+                return Payload::Joined(index);
+            }
+            let mut groups = self.buffer.range(first..).filter(|group| !skip(group));
+            let mut delta = groups.next().map(|group| group.delta.clone()).unwrap_or_default();
+            for group in groups {
+                delta.join(&group.delta);
+            }
+            joins.push(Join { start, excluded, delta });
+            return Payload::Joined(joins.len() - 1);
+        };
+        Payload::Group(only)
     }
 
     /// The ack to piggyback on a data message to `to`; always attached once anything is held,
@@ -535,6 +638,7 @@ impl<L: Lattice + Serialize> Engine<L> {
             peer.acked = seq;
             // Progress restarts the retransmission timer for whatever is still unacked.
             peer.outstanding_since_ms = (peer.acked < peer.sent).then_some(now_ms);
+            self.settle(from);
         }
     }
 
@@ -548,35 +652,16 @@ impl<L: Lattice + Serialize> Engine<L> {
     }
 
     /// Standalone acks that waited `ack_delay_ms` without a data message to ride on.
-    fn flush_acks(&mut self, now_ms: u64, out: &mut Vec<Outgoing<L>>) {
-        let due: Vec<(ReplicaId, u64)> = self
-            .inbound
-            .iter_mut()
-            .filter(|(_, inbound)| {
-                inbound
-                    .ack_pending_since_ms
-                    .is_some_and(|since| now_ms >= since.saturating_add(self.config.ack_delay_ms))
-            })
-            .map(|(id, inbound)| {
+    fn flush_acks(&mut self, now_ms: u64, send: &mut impl FnMut(ReplicaId, SyncMessage<&L>)) {
+        let ack_delay_ms = self.config.ack_delay_ms;
+        for (to, inbound) in &mut self.inbound {
+            if inbound.ack_pending_since_ms.is_some_and(|since| now_ms >= since.saturating_add(ack_delay_ms)) {
                 inbound.ack_pending_since_ms = None;
-                (*id, inbound.reached)
-            })
-            .collect();
-        for (to, seq) in due {
-            out.push(self.record(to, SyncMessage::Ack { seq }));
+                let message = SyncMessage::Ack { seq: inbound.reached };
+                count_sent(&mut self.stats, self.sizer, &message);
+                send(*to, message);
+            }
         }
-    }
-
-    /// Counts an outgoing message and wraps it.
-    fn record(&mut self, to: ReplicaId, message: SyncMessage<L>) -> Outgoing<L> {
-        self.stats.messages_sent += 1;
-        self.stats.bytes_sent += (self.sizer)(&message) as u64;
-        if message.is_data() {
-            self.stats.data_messages += 1;
-        } else {
-            self.stats.acks_sent += 1;
-        }
-        Outgoing { to, message }
     }
 
     /// Cheap checks of the invariants the protocol relies on (debug builds only).
@@ -591,5 +676,18 @@ impl<L: Lattice + Serialize> Engine<L> {
             debug_assert!(peer.confirmed <= peer.chain && peer.chain <= peer.sent && peer.sent <= latest);
             debug_assert!(peer.acked <= latest);
         }
+    }
+}
+
+/// Counts one sent message in `stats`, measuring it when a sizer is set.
+fn count_sent<L>(stats: &mut SyncStats, sizer: Option<Sizer<L>>, message: &SyncMessage<&L>) {
+    stats.messages_sent += 1;
+    if let Some(sizer) = sizer {
+        stats.bytes_sent += sizer(message) as u64;
+    }
+    if message.is_data() {
+        stats.data_messages += 1;
+    } else {
+        stats.acks_sent += 1;
     }
 }

@@ -19,8 +19,8 @@
 //!   back-propagation optimisations of Enes et al. (ICDE 2019).
 //! - [`SyncMessage`], [`Outgoing`]: what engines send each other (serde-derivable).
 //! - [`Topology`]: who gossips with whom, as pure functions of the node count and a seed.
-//! - [`sim`]: a seeded, single-threaded network of engines with loss, duplication, delay and
-//!   partitions, for tests and message-overhead benches.
+//! - `sim` (cargo feature `sim`): a seeded, single-threaded network of engines with loss,
+//!   duplication, delay and partitions, for tests and message-overhead benches.
 //!
 //! # The loop: mutate, tick, receive
 //!
@@ -81,12 +81,13 @@ mod oplog;
 mod pncounter;
 mod product;
 mod replica;
+#[cfg(feature = "sim")]
 pub mod sim;
 mod sorted_join;
 mod topology;
 
 pub use engine::{
-    Engine, SyncConfig, SyncMode, SyncStats, DEFAULT_ACK_DELAY_MS, DEFAULT_BATCH_INTERVAL_MS,
+    Engine, Sizer, SyncConfig, SyncMode, SyncStats, DEFAULT_ACK_DELAY_MS, DEFAULT_BATCH_INTERVAL_MS,
     DEFAULT_MAX_BUFFERED_GROUPS, DEFAULT_RETRANSMIT_AFTER_MS,
 };
 pub use gcounter::GCounter;
