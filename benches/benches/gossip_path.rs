@@ -13,7 +13,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use glomer_adapters::workloads::broadcast::Broadcast;
+use glomer_adapters::workloads::set::Broadcast;
 use glomer_adapters::{FromFlags, Node};
 use serde_json::json;
 

@@ -18,6 +18,8 @@
 //!   (Almeida, Shoker and Baquero, JPDC 2018, Algorithm 2) and the redundancy and
 //!   back-propagation optimisations of Enes et al. (ICDE 2019).
 //! - [`SyncMessage`], [`Outgoing`]: what engines send each other (serde-derivable).
+//! - [`Synced`]: an engine with the one wake-up it needs, what a runtime hosts (the Maelstrom
+//!   adapters over stdin, a network runtime over TCP).
 //! - [`Topology`]: who gossips with whom, as pure functions of the node count and a seed.
 //! - `sim` (cargo feature `sim`): a seeded, single-threaded network of engines with loss,
 //!   duplication, delay and partitions, for tests and message-overhead benches.
@@ -84,6 +86,7 @@ mod replica;
 #[cfg(feature = "sim")]
 pub mod sim;
 mod sorted_join;
+mod synced;
 mod topology;
 
 pub use engine::{
@@ -102,6 +105,7 @@ pub use message::{postcard_len, Outgoing, SyncMessage};
 pub use oplog::OpLog;
 pub use pncounter::PNCounter;
 pub use replica::ReplicaId;
+pub use synced::Synced;
 pub use topology::{Topology, TopologyError};
 
 /// The Rust examples of docs/crdt.md, compiled and run as doctests so the guide cannot rot.

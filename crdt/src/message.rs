@@ -40,6 +40,16 @@ impl<L> SyncMessage<L> {
         matches!(self, SyncMessage::Delta { .. })
     }
 
+    /// The same message lending its payload, as [`crate::Engine::tick_each`] lends one.
+    pub fn as_ref(&self) -> SyncMessage<&L> {
+        match self {
+            SyncMessage::Delta { from_seq, to_seq, delta, ack, full } => {
+                SyncMessage::Delta { from_seq: *from_seq, to_seq: *to_seq, delta, ack: *ack, full: *full }
+            }
+            SyncMessage::Ack { seq } => SyncMessage::Ack { seq: *seq },
+        }
+    }
+
     /// The same message with its payload changed by `f`, e.g. `message.map(L::clone)` to own
     /// a message that [`crate::Engine::tick_each`] lent.
     pub fn map<M>(self, f: impl FnOnce(L) -> M) -> SyncMessage<M> {
