@@ -1,5 +1,5 @@
-//! Maelstrom's wire format: the envelope, message bodies and error codes (spec sections 1.2,
-//! 1.3 and 2).
+//! Maelstrom's wire format: the envelope, message bodies and error codes (Maelstrom's
+//! [protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md)).
 
 use std::fmt;
 
@@ -180,13 +180,13 @@ pub struct TopologyOk {}
 
 impl Message {
     /// Whether the sender is a Maelstrom client: Maelstrom decides this by the id's first
-    /// character being `c` (spec section 1.1; maelstrom/util.clj).
+    /// character being `c` (maelstrom's `src/maelstrom/util.clj`).
     pub fn from_client(&self) -> bool {
         self.src.starts_with('c')
     }
 }
 
-/// Maelstrom's error codes (spec section 2.2; maelstrom resources/errors.edn).
+/// Maelstrom's [error codes](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md#errors) (`resources/errors.edn` in Maelstrom).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// 0: the operation did not finish in time.
@@ -270,7 +270,7 @@ impl ErrorCode {
         }
     }
 
-    /// Whether the code is definite: the operation certainly did not happen (spec 2.2).
+    /// Whether the code is definite: the operation certainly did not happen.
     pub fn is_definite(self) -> bool {
         !matches!(self, ErrorCode::Timeout | ErrorCode::Crash | ErrorCode::Other(_))
     }
@@ -347,6 +347,36 @@ mod tests {
         assert_eq!(msg.body.get("deep"), Some(&json!({"k": [1]})));
         let back = serde_json::to_value(&msg).unwrap();
         assert_eq!(back, json!({"src": "c1", "dest": "n0", "body": {"type": "x", "deep": {"k": [1]}}}));
+    }
+
+    #[test]
+    fn encoded_fields_are_written_verbatim_and_read_back_like_parsed_ones() {
+        let sync = serde_json::value::to_raw_value(&json!({"Ack": {"seq": 3}})).unwrap();
+        let mut body = Body::new("gossip").with_encoded("sync", sync);
+        let text = serde_json::to_string(&body).unwrap();
+        assert_eq!(text, r#"{"type":"gossip","sync":{"Ack":{"seq":3}}}"#);
+        let mut parsed: Body = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed.get("sync"), Some(&json!({"Ack": {"seq": 3}})));
+        for held in [&mut body, &mut parsed] {
+            let value: Value = held.take_decoded("sync").unwrap().unwrap();
+            assert_eq!(value, json!({"Ack": {"seq": 3}}));
+            assert!(held.take_decoded::<Value>("sync").is_none(), "taken once");
+        }
+    }
+
+    #[test]
+    fn bodies_without_a_string_type_or_with_mistyped_ids_are_not_messages() {
+        for text in [
+            r#"{"msg_id":1}"#,
+            r#"{"type":7}"#,
+            r#"{"type":"x","msg_id":"1"}"#,
+            r#"{"type":"x","in_reply_to":-1}"#,
+            "[]",
+        ] {
+            assert!(serde_json::from_str::<Body>(text).is_err(), "{text}");
+        }
+        let body: Body = serde_json::from_str(r#"{"type":"x","type":"y","msg_id":null}"#).unwrap();
+        assert_eq!((body.kind.as_str(), body.msg_id), ("y", None), "the last duplicate wins, as serde_json's maps do");
     }
 
     #[test]

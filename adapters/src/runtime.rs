@@ -1,6 +1,7 @@
 //! The real-time node runtime: drives one [`Node`] from stdin and stdout on tokio.
 //!
-//! Three parts, so that nothing waits on anything it does not need (spec section 1.5):
+//! Three parts, so that nothing waits on anything it does not need (Maelstrom's
+//! [protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md) lets a node answer requests in any order):
 //! - a reader task splits stdin into lines (of any length up to [`INPUT_LINE_BYTES_MAX`]) and
 //!   queues them; a line that is not UTF-8 is logged and skipped, end of input ends the run;
 //! - the driver loop hands each line to the sans-IO [`Node`] with the monotonic time, and sleeps
@@ -8,11 +9,11 @@
 //!   workload never blocks (an RPC is a [`crate::Context::call`] whose reply is just another
 //!   input), a request waiting on a service never holds up the others;
 //! - a writer task prints one JSON object per line, each line written whole by this one task
-//!   (spec section 1.2: concurrent writers must not interleave) and flushed as soon as no other
+//!   (concurrent writers must not interleave) and flushed as soon as no other
 //!   line is waiting behind it.
 //!
 //! Logs go through `tracing` to stderr, never stdout: Maelstrom stops reading a node's stdout
-//! after the first line that is not a message (spec section 1.6).
+//! after the first line that is not a message ([protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md)).
 
 use std::time::{Duration, Instant};
 

@@ -35,7 +35,7 @@ fn initialised_node() -> Node<Echo> {
 fn codec(c: &mut Criterion) {
     let mut group = c.benchmark_group("echo_decode_dispatch_encode");
     group.throughput(Throughput::Elements(BATCH));
-    // Maelstrom's own payload ("Please echo K", spec 4.1) and a 1 KiB string.
+    // Maelstrom's own payload ("Please echo K", its echo workload) and a 1 KiB string.
     for (name, payload) in [("maelstrom_payload", "Please echo 35".to_owned()), ("payload_1KiB", "x".repeat(1024))] {
         let lines = echo_lines(&payload);
         let mut node = initialised_node();

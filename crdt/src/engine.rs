@@ -12,7 +12,7 @@ use crate::message::{Outgoing, SyncMessage};
 use crate::{Lattice, ReplicaId};
 
 /// Default [`SyncConfig::batch_interval_ms`]: Maelstrom's broadcast challenges 3d/3e run with
-/// `--latency 100` (spec/MAELSTROM.md §9); batching over one network latency keeps the median
+/// `--latency 100` (<https://fly.io/dist-sys/3d/>); batching over one network latency keeps the median
 /// stable latency near 2 × 100 ms (< 400 ms target) while one message per neighbour per
 /// interval carries every update of that interval (msgs-per-op < 30, then < 20).
 pub const DEFAULT_BATCH_INTERVAL_MS: u64 = 100;
