@@ -91,7 +91,7 @@ impl Body {
     /// The body of a typed reply or request: `value` serialises to an object whose `type` is
     /// the kind (a serde struct or enum with `#[serde(tag = "type")]`).
     pub fn from_serialize(value: &impl Serialize) -> Result<Self, serde_json::Error> {
-        serde_json::from_value(serde_json::to_value(value)?)
+        crate::typed_body::to_body(value)
     }
 }
 

@@ -40,15 +40,16 @@ use crate::protocol::{Error, Message};
 /// cannot be served.
 pub fn parse<R: DeserializeOwned>(msg: &Message) -> Result<R, Error> {
     let kind = msg.body.kind.as_str();
-    if !serves::<R>(kind) {
-        return Err(Error::not_supported(kind));
-    }
     // Deserialize straight from the body's fields plus the tag, without building a second JSON
     // tree: the body is borrowed, only the tag is a fresh value.
     let tag = Value::String(msg.body.kind.clone());
     let entries = std::iter::once(("type", &tag)).chain(msg.body.fields.iter().map(|(k, v)| (k.as_str(), v)));
     let deserializer = MapDeserializer::<_, serde_json::Error>::new(entries);
-    R::deserialize(deserializer).map_err(|err| Error::malformed(format!("bad {kind:?} request: {err}")))
+    // Only a request that fails is asked whether its type is served at all.
+    R::deserialize(deserializer).map_err(|err| match serves::<R>(kind) {
+        true => Error::malformed(format!("bad {kind:?} request: {err}")),
+        false => Error::not_supported(kind),
+    })
 }
 
 /// Whether the enum `R` has a variant for `kind`. The enum is asked with the tag alone: serde

@@ -205,15 +205,35 @@ enum Payload {
     State,
     /// One buffered group as it is (no copy), by its index in the buffer.
     Group(usize),
-    /// A join of several groups, by its index in the tick's joins.
+    /// A join made for this neighbour, by its index in [`TickJoins::joins`].
     Joined(usize),
+    /// `prefix[i]` of the [`Sides`] at the given index: the first `i` groups after its start.
+    Prefix(usize, usize),
+    /// `suffix[j]` of the [`Sides`] at the given index: the groups after its start from `j` on.
+    Suffix(usize, usize),
 }
 
-/// A join of the groups after `start`, without the groups of `excluded` (no back-propagation).
-struct Join<L> {
+/// Groups after one start at most for which a tick builds [`Sides`]: a hub's interval holds
+/// about one group per neighbour (a few dozen in Maelstrom's tests), while the prefix and
+/// suffix joins cost memory quadratic in the group count, which a neighbour that fell far
+/// behind (thousands of groups) must not pay.
+const SIDES_GROUPS_MAX: usize = 64;
+
+/// Joins made during one tick and shared by every neighbour that needs them.
+struct TickJoins<L> {
+    joins: Vec<L>,
+    sides: Vec<Sides<L>>,
+}
+
+/// The prefix and suffix joins of the `k` groups after `start`: a neighbour whose own groups
+/// form one run `[i, j)` among them needs `prefix[i] ⊔ suffix[j]`, so one pass over the groups
+/// serves every neighbour of a hub instead of one pass per neighbour.
+struct Sides<L> {
     start: u64,
-    excluded: Option<ReplicaId>,
-    delta: L,
+    /// `prefix[i]`: the join of groups `0..i` (`k + 1` entries).
+    prefix: Vec<L>,
+    /// `suffix[j]`: the join of groups `j..k` (`k + 1` entries).
+    suffix: Vec<L>,
 }
 
 impl<L: Lattice + std::fmt::Debug> std::fmt::Debug for Engine<L> {
@@ -307,7 +327,7 @@ impl<L: Lattice> Engine<L> {
     /// is one buffered group, the state, or a join shared by every neighbour that needs the
     /// same groups, so a caller that encodes each message at once copies no delta at all.
     pub fn tick_each(&mut self, now_ms: u64, mut send: impl FnMut(ReplicaId, SyncMessage<&L>)) {
-        let mut joins = Vec::new();
+        let mut joins = TickJoins { joins: Vec::new(), sides: Vec::new() };
         let mut planned = Vec::new();
         for index in 0..self.neighbours.len() {
             let to = self.neighbours[index];
@@ -319,7 +339,9 @@ impl<L: Lattice> Engine<L> {
             let delta = match plan.payload {
                 Payload::State => &self.state,
                 Payload::Group(index) => &self.buffer[index].delta,
-                Payload::Joined(index) => &joins[index].delta,
+                Payload::Joined(index) => &joins.joins[index],
+                Payload::Prefix(sides, i) => &joins.sides[sides].prefix[i],
+                Payload::Suffix(sides, j) => &joins.sides[sides].suffix[j],
             };
             let Planned { to, from_seq, to_seq, ack, full, .. } = plan;
             let message = SyncMessage::Delta { from_seq, to_seq, delta, ack, full };
@@ -550,7 +572,7 @@ impl<L: Lattice> Engine<L> {
 
     /// Decides the data message for neighbour `to` at this tick, if it lacks anything and its
     /// batch interval has passed, and moves its progress on as if it were sent.
-    fn plan_data(&mut self, to: ReplicaId, now_ms: u64, joins: &mut Vec<Join<L>>) -> Option<Planned> {
+    fn plan_data(&mut self, to: ReplicaId, now_ms: u64, joins: &mut TickJoins<L>) -> Option<Planned> {
         let latest = self.latest_seq();
         let peer = self.peers.get(&to)?.clone();
         let batch_due = match peer.last_data_ms {
@@ -596,26 +618,68 @@ impl<L: Lattice> Engine<L> {
     }
 
     /// The join of the groups after `start` that `to` needs (all but its own when not
-    /// back-propagating): one group is lent as it is; a join is made once per tick for every
-    /// neighbour that needs the same groups.
-    fn join_for(&self, start: u64, to: ReplicaId, joins: &mut Vec<Join<L>>) -> Payload {
+    /// back-propagating): one group is lent as it is; otherwise the tick's [`Sides`] of `start`
+    /// serve every neighbour whose own groups are one run, and only a neighbour with several
+    /// runs of its own gets a join of its own.
+    fn join_for(&self, start: u64, to: ReplicaId, tick: &mut TickJoins<L>) -> Payload {
         let first = self.buffer.partition_point(|group| group.seq <= start);
-        let skip = |group: &Group<L>| self.config.no_back_propagation && group.origin == Some(to);
-        let mut needed = (first..self.buffer.len()).filter(|&index| !skip(&self.buffer[index]));
-        let (Some(only), None) = (needed.next(), needed.clone().next()) else {
-            let excluded = self.buffer.range(first..).any(&skip).then_some(to);
-            if let Some(index) = joins.iter().position(|join| join.start == start && join.excluded == excluded) {
-                return Payload::Joined(index);
-            }
-            let mut groups = self.buffer.range(first..).filter(|group| !skip(group));
-            let mut delta = groups.next().map(|group| group.delta.clone()).unwrap_or_default();
-            for group in groups {
-                delta.join(&group.delta);
-            }
-            joins.push(Join { start, excluded, delta });
-            return Payload::Joined(joins.len() - 1);
+        let groups = self.buffer.range(first..);
+        let count = groups.len();
+        let own: Vec<usize> = groups
+            .enumerate()
+            .filter(|(_, group)| self.config.no_back_propagation && group.origin == Some(to))
+            .map(|(at, _)| at)
+            .collect();
+        if count - own.len() == 1 {
+            let only = (0..count).find(|at| !own.contains(at)).unwrap_or_default();
+            return Payload::Group(first + only);
+        }
+        let run = match (own.first(), own.last()) {
+            (Some(&i), Some(&last)) if last + 1 - i == own.len() => Some((i, last + 1)),
+            (None, None) => Some((count, count)),
+            _ => None,
         };
-        Payload::Group(only)
+        let Some((i, j)) = run.filter(|_| count <= SIDES_GROUPS_MAX) else {
+            let needed = self.buffer.range(first..).enumerate().filter(|(at, _)| !own.contains(at));
+            let mut needed = needed.map(|(_, group)| &group.delta);
+            let mut delta = needed.next().cloned().unwrap_or_default();
+            needed.for_each(|group| delta.join(group));
+            tick.joins.push(delta);
+            return Payload::Joined(tick.joins.len() - 1);
+        };
+        let sides = match tick.sides.iter().position(|sides| sides.start == start) {
+            Some(at) => at,
+            None => {
+                tick.sides.push(self.sides(start, first));
+                tick.sides.len() - 1
+            }
+        };
+        match (i, j) {
+            (0, j) => Payload::Suffix(sides, j),
+            (i, j) if j == count => Payload::Prefix(sides, i),
+            (i, j) => {
+                let parts = &tick.sides[sides];
+                tick.joins.push(parts.prefix[i].clone().joined(&parts.suffix[j]));
+                Payload::Joined(tick.joins.len() - 1)
+            }
+        }
+    }
+
+    /// The prefix and suffix joins of the groups from buffer index `first` on.
+    fn sides(&self, start: u64, first: usize) -> Sides<L> {
+        let groups: Vec<&L> = self.buffer.range(first..).map(|group| &group.delta).collect();
+        let mut prefix = vec![L::default()];
+        for group in &groups {
+            let next = prefix.last().cloned().unwrap_or_default().joined(group);
+            prefix.push(next);
+        }
+        let mut suffix = vec![L::default()];
+        for group in groups.iter().rev() {
+            let next = suffix.last().cloned().unwrap_or_default().joined(group);
+            suffix.push(next);
+        }
+        suffix.reverse();
+        Sides { start, prefix, suffix }
     }
 
     /// The ack to piggyback on a data message to `to`; always attached once anything is held,
