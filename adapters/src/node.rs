@@ -126,6 +126,22 @@ impl<W: Workload> Node<W> {
         std::mem::take(&mut self.ctx.outbox)
     }
 
+    /// Writes every message queued for sending to `out` as JSON lines, in the order queued:
+    /// each message is encoded once, straight into the caller's (reusable) buffer. A message
+    /// that cannot be encoded is logged and left out.
+    pub fn write_outbox(&mut self, out: &mut Vec<u8>) {
+        for msg in self.ctx.outbox.drain(..) {
+            let line_start = out.len();
+            match serde_json::to_writer(&mut *out, &msg) {
+                Ok(()) => out.push(b'\n'),
+                Err(err) => {
+                    out.truncate(line_start);
+                    tracing::error!(%err, dest = %msg.dest, "a message that cannot be encoded; not sent");
+                }
+            }
+        }
+    }
+
     fn handle_init(&mut self, msg: Message) {
         let Init { node_id, node_ids } = match request::parse::<InitRequest>(&msg) {
             Ok(InitRequest::Init(init)) => init,
