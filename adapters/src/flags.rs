@@ -1,9 +1,9 @@
 //! Node flags: Maelstrom's trailing arguments, read leniently.
 //!
-//! Maelstrom passes every non-option argument of `maelstrom test` to each node (spec section
+//! Maelstrom passes every non-option argument of `maelstrom test` to each node
 //! 7.3), so a node's command line may hold things nobody meant for it: challenge 6c's published
-//! command turns `–-nemesis partition` (en dash) into two stray words (spec section 9). A node
-//! that exits on them fails the whole run (spec section 1.6), so here a flag the workload does
+//! command turns `–-nemesis partition` (en dash) into two stray words. A node
+//! that exits on them fails the whole run, so here a flag the workload does
 //! not know, and a bare word, is reported on stderr and ignored; a known flag with a bad value is
 //! reported and keeps its default. Only `--help` (or `-h`) stops the node, and only on purpose.
 //!

@@ -5,13 +5,17 @@
 //! it with the rules every workload shares (`init`, buffering before it, error replies, reply
 //! matching, timers and call timeouts) without any I/O; [`runtime::run`] drives a `Node` from
 //! stdin and stdout in real time. The harness drives the same `Node` under virtual time.
+//! Every CRDT workload is one [`replicated::Replicated`] node around a small
+//! [`replicated::Crdt`]: its state, its requests and one handler.
 //!
 //! # Layout
 //!
-//! - [`protocol`]: the envelope, bodies and error codes on the wire;
-//! - [`workload`]: the [`Workload`] trait and its [`Context`];
+//! - [`protocol`]: the envelope ([`Message`], shared with the harness), bodies and error codes;
+//! - [`workload`]: the [`Workload`] trait, its [`Context`] and [`Timer`]s;
 //! - [`node`]: the sans-IO [`Node`];
 //! - [`request`]: typed request parsing with Maelstrom's errors 10 and 12;
+//! - [`replicated`]: the one replicated workload and the [`replicated::Crdt`] trait;
+//! - [`gossip_config`]: presets and flags of replication; [`json_element`]: JSON as set elements;
 //! - [`flags`]: lenient command-line flags ([`flags::FromFlags`]);
 //! - [`services`]: clients of `seq-kv`, `lin-kv`, `lww-kv` and `lin-tso`;
 //! - [`runtime`]: the tokio driver;
@@ -33,16 +37,19 @@
 #![deny(missing_docs)]
 
 pub mod flags;
-pub mod gossip;
+pub mod gossip_config;
+pub mod json_element;
 pub mod node;
 pub mod protocol;
+pub mod replicated;
 pub mod request;
 pub mod runtime;
 pub mod services;
+mod typed_body;
 pub mod workload;
 pub mod workloads;
 
 pub use flags::FromFlags;
 pub use node::Node;
 pub use protocol::{Body, Error, ErrorCode, Message};
-pub use workload::{CallId, Context, RpcError, Workload};
+pub use workload::{CallId, Context, RpcError, Timer, Workload};

@@ -3,13 +3,12 @@
 
 use std::cmp::Reverse;
 
-use serde_json::Value;
-
-use crate::protocol::{Body, Error, ErrorCode, Message};
+use crate::protocol::{Error, ErrorCode, Init, InitOk, Message};
+use crate::request;
 use crate::workload::{Context, RpcError, Workload};
 
-/// Peer messages kept while waiting for our own `init` (spec section 1.4: nodes start in
-/// parallel, so a peer may talk to us first). Bounded so a misbehaving peer cannot exhaust
+/// Peer messages kept while waiting for our own `init` (nodes start in parallel, so a peer may
+/// talk to us first). Bounded so a misbehaving peer cannot exhaust
 /// memory; at Maelstrom's rates a node is initialised within milliseconds of its first peer
 /// message, far below this.
 pub const PRE_INIT_BUFFER_MAX: usize = 65_536;
@@ -32,11 +31,6 @@ impl<W: Workload> Node<W> {
     /// The workload, for inspection.
     pub fn workload(&self) -> &W {
         &self.workload
-    }
-
-    /// The workload, for drivers and tests that adjust it between events.
-    pub fn workload_mut(&mut self) -> &mut W {
-        &mut self.workload
     }
 
     /// Whether `init` has been handled.
@@ -132,29 +126,38 @@ impl<W: Workload> Node<W> {
         std::mem::take(&mut self.ctx.outbox)
     }
 
+    /// Writes every message queued for sending to `out` as JSON lines, in the order queued:
+    /// each message is encoded once, straight into the caller's (reusable) buffer. A message
+    /// that cannot be encoded is logged and left out.
+    pub fn write_outbox(&mut self, out: &mut Vec<u8>) {
+        for msg in self.ctx.outbox.drain(..) {
+            let line_start = out.len();
+            match serde_json::to_writer(&mut *out, &msg) {
+                Ok(()) => out.push(b'\n'),
+                Err(err) => {
+                    out.truncate(line_start);
+                    tracing::error!(%err, dest = %msg.dest, "a message that cannot be encoded; not sent");
+                }
+            }
+        }
+    }
+
     fn handle_init(&mut self, msg: Message) {
-        let node_id = msg.body.get("node_id").and_then(Value::as_str).map(str::to_owned);
-        let node_ids: Option<Vec<String>> = msg
-            .body
-            .get("node_ids")
-            .and_then(Value::as_array)
-            .and_then(|ids| ids.iter().map(|id| id.as_str().map(str::to_owned)).collect());
-        let (Some(node_id), Some(node_ids)) = (node_id, node_ids) else {
-            let err = Error::malformed("init needs node_id (string) and node_ids (list of strings)");
-            self.reply_error(&msg, &err);
-            return;
+        let Init { node_id, node_ids } = match request::parse::<InitRequest>(&msg) {
+            Ok(InitRequest::Init(init)) => init,
+            Err(err) => return self.reply_error(&msg, &err),
         };
         if self.initialised {
             // A second init would renumber peers under the workload's feet; answer it (the
             // sender waits for init_ok) but keep the first identity.
             tracing::warn!(%node_id, "ignoring repeated init");
-            self.ctx.reply(&msg, Body::new("init_ok"));
+            self.ctx.reply(&msg, InitOk {});
             return;
         }
         self.ctx.node_id = node_id;
         self.ctx.node_ids = node_ids;
         self.initialised = true;
-        self.ctx.reply(&msg, Body::new("init_ok"));
+        self.ctx.reply(&msg, InitOk {});
         self.workload.on_init(&mut self.ctx);
         for early in std::mem::take(&mut self.pre_init) {
             self.dispatch(early);
@@ -191,7 +194,8 @@ impl<W: Workload> Node<W> {
         let matched = self.ctx.calls.get(&in_reply_to).is_some_and(|pending| pending.dest == msg.src);
         match if matched { self.ctx.calls.remove(&in_reply_to) } else { None } {
             Some(pending) => {
-                let reply = if msg.body.kind == "error" { Err(RpcError::Remote(error_of(&msg.body))) } else { Ok(msg) };
+                let reply =
+                    if msg.body.kind == "error" { Err(RpcError::Remote(Error::from_body(&msg.body))) } else { Ok(msg) };
                 self.workload.on_reply(&mut self.ctx, pending.call, reply);
             }
             // A reply to a call that already timed out, or to nothing we sent. Answering it
@@ -217,11 +221,11 @@ impl<W: Workload> Node<W> {
     }
 }
 
-/// Reads an error body; a missing or mistyped code is read as `crash` (13), the safe guess.
-fn error_of(body: &Body) -> Error {
-    let code = body.get("code").and_then(Value::as_u64).map(ErrorCode::from_code).unwrap_or(ErrorCode::Crash);
-    let text = body.get("text").and_then(Value::as_str).unwrap_or_default();
-    Error::new(code, text)
+/// `init` as a request, so it is read like every other one (error 12 when malformed).
+#[derive(serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum InitRequest {
+    Init(Init),
 }
 
 /// Lines are logged at most this long, so a huge bad line cannot flood the log.

@@ -1,13 +1,20 @@
-//! Maelstrom's wire format: the envelope, message bodies and error codes (spec sections 1.2,
-//! 1.3 and 2).
+//! Maelstrom's wire format: the envelope, message bodies and error codes (Maelstrom's
+//! [protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md)).
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-/// One message on the wire: `{"src", "dest", "body"}`.
+/// One message on the wire: `{"src", "dest", "body"}`. The one type for Maelstrom's envelope,
+/// used by the nodes and by the harness that runs them.
 ///
 /// Maelstrom adds an `"id"` key on the way in; it is accepted and dropped, and never written
-/// back, because any extra top-level key makes Maelstrom reject the line (spec section 1.2).
+/// back (a node's lines carry exactly `src`, `dest` and `body`; see Maelstrom's
+/// [protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
     /// Sender id (`"n0"`, `"c3"`, `"seq-kv"`).
@@ -20,21 +27,32 @@ pub struct Message {
 
 /// A message body: `type`, optional `msg_id` / `in_reply_to`, and the type's own fields.
 ///
-/// Fields this crate does not know are kept in `fields`, never an error.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// Fields this crate does not know are kept in `fields`, never an error. A field can also be
+/// held already encoded ([`Body::with_encoded`]): it is written out verbatim, so a payload
+/// encoded once is never turned into a JSON tree and back.
+#[derive(Debug, Clone, Default)]
 pub struct Body {
     /// The message kind, e.g. `"broadcast"`, `"read_ok"`, `"error"`.
-    #[serde(rename = "type")]
     pub kind: String,
     /// Sender-chosen id; present on every request.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub msg_id: Option<u64>,
     /// On a reply: the `msg_id` of the request it answers.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<u64>,
     /// Every other field of the body.
-    #[serde(flatten)]
     pub fields: Map<String, Value>,
+    /// Fields held as JSON text, written after `fields`.
+    pub encoded: Vec<(String, Box<RawValue>)>,
+}
+
+impl PartialEq for Body {
+    fn eq(&self, other: &Self) -> bool {
+        let text = |fields: &[(String, Box<RawValue>)]| -> Vec<(String, String)> {
+            fields.iter().map(|(key, raw)| (key.clone(), raw.get().to_owned())).collect()
+        };
+        (&self.kind, self.msg_id, self.in_reply_to, &self.fields)
+            == (&other.kind, other.msg_id, other.in_reply_to, &other.fields)
+            && text(&self.encoded) == text(&other.encoded)
+    }
 }
 
 impl Body {
@@ -49,21 +67,126 @@ impl Body {
         self
     }
 
-    /// A field by name.
+    /// Adds a field already encoded as JSON text (builder style).
+    pub fn with_encoded(mut self, key: &str, json: Box<RawValue>) -> Self {
+        self.encoded.push((key.to_owned(), json));
+        self
+    }
+
+    /// A field by name (fields held encoded are not seen here; see [`Body::take_decoded`]).
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.fields.get(key)
     }
+
+    /// Removes the field `key` and reads it as a `T`, whether it came as a JSON tree (a parsed
+    /// line) or encoded (a message handed over in-process); `None` when there is no such field.
+    pub fn take_decoded<T: DeserializeOwned>(&mut self, key: &str) -> Option<Result<T, serde_json::Error>> {
+        if let Some(at) = self.encoded.iter().position(|(name, _)| name == key) {
+            let (_, json) = self.encoded.swap_remove(at);
+            return Some(serde_json::from_str(json.get()));
+        }
+        self.fields.remove(key).map(serde_json::from_value)
+    }
+
+    /// The body of a typed reply or request: `value` serialises to an object whose `type` is
+    /// the kind (a serde struct or enum with `#[serde(tag = "type")]`).
+    pub fn from_serialize(value: &impl Serialize) -> Result<Self, serde_json::Error> {
+        crate::typed_body::to_body(value)
+    }
 }
+
+impl Serialize for Body {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let count = 1 + usize::from(self.msg_id.is_some()) + usize::from(self.in_reply_to.is_some());
+        let mut map = serializer.serialize_map(Some(count + self.fields.len() + self.encoded.len()))?;
+        map.serialize_entry("type", &self.kind)?;
+        if let Some(msg_id) = self.msg_id {
+            map.serialize_entry("msg_id", &msg_id)?;
+        }
+        if let Some(in_reply_to) = self.in_reply_to {
+            map.serialize_entry("in_reply_to", &in_reply_to)?;
+        }
+        for (key, value) in &self.fields {
+            map.serialize_entry(key, value)?;
+        }
+        for (key, json) in &self.encoded {
+            map.serialize_entry(key, json)?;
+        }
+        map.end()
+    }
+}
+
+/// Reads a body field by field, straight into [`Body`] (serde's `flatten` would first buffer
+/// the whole body in a generic tree).
+struct BodyVisitor;
+
+impl<'de> Visitor<'de> for BodyVisitor {
+    type Value = Body;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a message body: an object with a string \"type\"")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Body, A::Error> {
+        let mut body = Body::default();
+        let mut kind = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            match key.as_ref() {
+                "type" => kind = Some(map.next_value::<String>()?),
+                "msg_id" => body.msg_id = map.next_value()?,
+                "in_reply_to" => body.in_reply_to = map.next_value()?,
+                _ => {
+                    body.fields.insert(key.into_owned(), map.next_value()?);
+                }
+            }
+        }
+        body.kind = kind.ok_or_else(|| serde::de::Error::missing_field("type"))?;
+        Ok(body)
+    }
+}
+
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(BodyVisitor)
+    }
+}
+
+/// Maelstrom's `init`: the node's own id and every node id of the test, in the test's order.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Init {
+    /// This node's id.
+    pub node_id: String,
+    /// Every node id, this one included.
+    pub node_ids: Vec<String>,
+}
+
+/// An error reply's fields, as Maelstrom's error bodies carry them.
+#[derive(Debug, Clone, Deserialize)]
+struct ErrorFields {
+    code: u64,
+    #[serde(default)]
+    text: String,
+}
+
+/// The reply `init_ok`, without fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename = "init_ok")]
+pub(crate) struct InitOk {}
+
+/// The reply `topology_ok`, without fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename = "topology_ok")]
+pub struct TopologyOk {}
 
 impl Message {
     /// Whether the sender is a Maelstrom client: Maelstrom decides this by the id's first
-    /// character being `c` (spec section 1.1; maelstrom/util.clj).
+    /// character being `c` (maelstrom's `src/maelstrom/util.clj`).
     pub fn from_client(&self) -> bool {
         self.src.starts_with('c')
     }
 }
 
-/// Maelstrom's error codes (spec section 2.2; maelstrom resources/errors.edn).
+/// Maelstrom's [error codes](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md#errors) (`resources/errors.edn` in Maelstrom).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// 0: the operation did not finish in time.
@@ -147,7 +270,7 @@ impl ErrorCode {
         }
     }
 
-    /// Whether the code is definite: the operation certainly did not happen (spec 2.2).
+    /// Whether the code is definite: the operation certainly did not happen.
     pub fn is_definite(self) -> bool {
         !matches!(self, ErrorCode::Timeout | ErrorCode::Crash | ErrorCode::Other(_))
     }
@@ -183,6 +306,16 @@ impl Error {
     pub fn to_body(&self) -> Body {
         Body::new("error").with("code", self.code.code()).with("text", self.text.clone())
     }
+
+    /// Reads an error body; a missing or mistyped code is read as `crash` (13), the safe guess.
+    pub fn from_body(body: &Body) -> Self {
+        let fields = body.fields.iter().map(|(key, value)| (key.as_str(), value));
+        let deserializer = serde::de::value::MapDeserializer::<_, serde_json::Error>::new(fields);
+        match ErrorFields::deserialize(deserializer) {
+            Ok(ErrorFields { code, text }) => Error::new(ErrorCode::from_code(code), text),
+            Err(_) => Error::new(ErrorCode::Crash, body.get("text").and_then(Value::as_str).unwrap_or_default()),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -214,6 +347,36 @@ mod tests {
         assert_eq!(msg.body.get("deep"), Some(&json!({"k": [1]})));
         let back = serde_json::to_value(&msg).unwrap();
         assert_eq!(back, json!({"src": "c1", "dest": "n0", "body": {"type": "x", "deep": {"k": [1]}}}));
+    }
+
+    #[test]
+    fn encoded_fields_are_written_verbatim_and_read_back_like_parsed_ones() {
+        let sync = serde_json::value::to_raw_value(&json!({"Ack": {"seq": 3}})).unwrap();
+        let mut body = Body::new("gossip").with_encoded("sync", sync);
+        let text = serde_json::to_string(&body).unwrap();
+        assert_eq!(text, r#"{"type":"gossip","sync":{"Ack":{"seq":3}}}"#);
+        let mut parsed: Body = serde_json::from_str(&text).unwrap();
+        assert_eq!(parsed.get("sync"), Some(&json!({"Ack": {"seq": 3}})));
+        for held in [&mut body, &mut parsed] {
+            let value: Value = held.take_decoded("sync").unwrap().unwrap();
+            assert_eq!(value, json!({"Ack": {"seq": 3}}));
+            assert!(held.take_decoded::<Value>("sync").is_none(), "taken once");
+        }
+    }
+
+    #[test]
+    fn bodies_without_a_string_type_or_with_mistyped_ids_are_not_messages() {
+        for text in [
+            r#"{"msg_id":1}"#,
+            r#"{"type":7}"#,
+            r#"{"type":"x","msg_id":"1"}"#,
+            r#"{"type":"x","in_reply_to":-1}"#,
+            "[]",
+        ] {
+            assert!(serde_json::from_str::<Body>(text).is_err(), "{text}");
+        }
+        let body: Body = serde_json::from_str(r#"{"type":"x","type":"y","msg_id":null}"#).unwrap();
+        assert_eq!((body.kind.as_str(), body.msg_id), ("y", None), "the last duplicate wins, as serde_json's maps do");
     }
 
     #[test]

@@ -1,13 +1,14 @@
 //! Typed request parsing shared by every workload.
 //!
-//! A workload declares its requests as one serde enum tagged by `type` and lists the type names
-//! it serves; [`parse`] turns a [`Message`] into that enum, or into the error Maelstrom expects:
-//! 10 (`not-supported`) for a type the workload does not serve, 12 (`malformed-request`) for a
-//! known type with missing or mistyped fields (spec section 2.2). Fields the enum does not name
-//! are ignored, never an error (spec section 1.3: bodies may grow fields).
+//! A workload declares its requests as one serde enum tagged by `type`; that enum is the one
+//! list of the types it serves. [`parse`] turns a [`Message`] into that enum, or into the error
+//! Maelstrom expects: 10 (`not-supported`) for a type the enum does not name, 12
+//! (`malformed-request`) for a named type with missing or mistyped fields (Maelstrom's
+//! [error codes](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md#errors)).
+//! Fields the enum does not name are ignored, never an error: bodies may grow fields.
 //!
 //! ```
-//! use glomer_adapters::request::{self, Request};
+//! use glomer_adapters::request;
 //! use glomer_adapters::{Body, ErrorCode, Message};
 //! use serde::Deserialize;
 //!
@@ -16,10 +17,6 @@
 //! enum Counter {
 //!     Add { delta: u64 },
 //!     Read,
-//! }
-//!
-//! impl Request for Counter {
-//!     const KINDS: &'static [&'static str] = &["add", "read"];
 //! }
 //!
 //! let msg = |body: Body| Message { src: "c1".into(), dest: "n0".into(), body };
@@ -31,31 +28,66 @@
 //! assert_eq!(request::parse::<Counter>(&unknown).unwrap_err().code, ErrorCode::NotSupported);
 //! ```
 
+use std::fmt;
+
 use serde::de::value::MapDeserializer;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::protocol::{Error, Message};
 
-/// The requests one workload serves: a serde enum tagged by `type` (`#[serde(tag = "type")]`).
-pub trait Request: DeserializeOwned {
-    /// Every `type` the enum accepts. A type outside this list is answered with error 10; a type
-    /// inside it that fails to deserialize, with error 12.
-    const KINDS: &'static [&'static str];
-}
-
-/// Reads `msg`'s body as the request `R`, or says why it cannot be served.
-pub fn parse<R: Request>(msg: &Message) -> Result<R, Error> {
+/// Reads `msg`'s body as the request `R` (a serde enum tagged by `type`), or says why it
+/// cannot be served.
+pub fn parse<R: DeserializeOwned>(msg: &Message) -> Result<R, Error> {
     let kind = msg.body.kind.as_str();
-    if !R::KINDS.contains(&kind) {
-        return Err(Error::not_supported(kind));
-    }
     // Deserialize straight from the body's fields plus the tag, without building a second JSON
     // tree: the body is borrowed, only the tag is a fresh value.
     let tag = Value::String(msg.body.kind.clone());
     let entries = std::iter::once(("type", &tag)).chain(msg.body.fields.iter().map(|(k, v)| (k.as_str(), v)));
     let deserializer = MapDeserializer::<_, serde_json::Error>::new(entries);
-    R::deserialize(deserializer).map_err(|err| Error::malformed(format!("bad {kind:?} request: {err}")))
+    // Only a request that fails is asked whether its type is served at all.
+    R::deserialize(deserializer).map_err(|err| match serves::<R>(kind) {
+        true => Error::malformed(format!("bad {kind:?} request: {err}")),
+        false => Error::not_supported(kind),
+    })
+}
+
+/// Whether the enum `R` has a variant for `kind`. The enum is asked with the tag alone: serde
+/// reports an unknown tag through [`serde::de::Error::unknown_variant`], and any other
+/// complaint (a missing field) means the tag itself was known.
+fn serves<R: DeserializeOwned>(kind: &str) -> bool {
+    let tag_only = MapDeserializer::<_, TagProbe>::new(std::iter::once(("type", kind)));
+    !matches!(R::deserialize(tag_only), Err(TagProbe::Unknown))
+}
+
+/// The outcome of deserializing a request from its tag alone.
+#[derive(Debug)]
+enum TagProbe {
+    /// The tag names no variant.
+    Unknown,
+    /// Anything else: the tag named a variant whose fields are missing.
+    Other,
+}
+
+impl fmt::Display for TagProbe {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TagProbe::Unknown => "unknown request type",
+            TagProbe::Other => "known request type",
+        })
+    }
+}
+
+impl std::error::Error for TagProbe {}
+
+impl serde::de::Error for TagProbe {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        TagProbe::Other
+    }
+
+    fn unknown_variant(_: &str, _: &'static [&'static str]) -> Self {
+        TagProbe::Unknown
+    }
 }
 
 #[cfg(test)]
@@ -70,10 +102,7 @@ mod tests {
     enum Kv {
         Write { key: u64, value: Value },
         Read { key: u64 },
-    }
-
-    impl Request for Kv {
-        const KINDS: &'static [&'static str] = &["write", "read"];
+        Ping,
     }
 
     fn msg(body: Body) -> Message {
@@ -86,6 +115,7 @@ mod tests {
         let mut m = msg(body);
         m.body.msg_id = Some(9);
         assert_eq!(parse::<Kv>(&m), Ok(Kv::Read { key: 3 }));
+        assert_eq!(parse::<Kv>(&msg(Body::new("ping").with("x", 1))), Ok(Kv::Ping));
     }
 
     #[test]
@@ -96,8 +126,10 @@ mod tests {
 
     #[test]
     fn unknown_type_is_error_10() {
-        let err = parse::<Kv>(&msg(Body::new("delete").with("key", 1))).unwrap_err();
-        assert_eq!(err.code, ErrorCode::NotSupported);
+        for kind in ["delete", "Read", "read_ok", ""] {
+            let err = parse::<Kv>(&msg(Body::new(kind).with("key", 1))).unwrap_err();
+            assert_eq!(err.code, ErrorCode::NotSupported, "{kind:?}");
+        }
     }
 
     #[test]

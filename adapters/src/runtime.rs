@@ -1,6 +1,7 @@
 //! The real-time node runtime: drives one [`Node`] from stdin and stdout on tokio.
 //!
-//! Three parts, so that nothing waits on anything it does not need (spec section 1.5):
+//! Three parts, so that nothing waits on anything it does not need (Maelstrom's
+//! [protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md) lets a node answer requests in any order):
 //! - a reader task splits stdin into lines (of any length up to [`INPUT_LINE_BYTES_MAX`]) and
 //!   queues them; a line that is not UTF-8 is logged and skipped, end of input ends the run;
 //! - the driver loop hands each line to the sans-IO [`Node`] with the monotonic time, and sleeps
@@ -8,11 +9,12 @@
 //!   workload never blocks (an RPC is a [`crate::Context::call`] whose reply is just another
 //!   input), a request waiting on a service never holds up the others;
 //! - a writer task prints one JSON object per line, each line written whole by this one task
-//!   (spec section 1.2: concurrent writers must not interleave) and flushed as soon as no other
+//!   (concurrent writers must not interleave; the driver hands it every line of an event,
+//!   encoded once into one chunk) and flushed as soon as no other
 //!   line is waiting behind it.
 //!
 //! Logs go through `tracing` to stderr, never stdout: Maelstrom stops reading a node's stdout
-//! after the first line that is not a message (spec section 1.6).
+//! after the first line that is not a message ([protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md)).
 
 use std::time::{Duration, Instant};
 
@@ -31,7 +33,8 @@ pub const INPUT_LINE_BYTES_MAX: usize = 64 * 1024 * 1024;
 /// stdin, which pushes back on the sender instead of growing memory.
 const INPUT_QUEUE_LINES_MAX: usize = 1024;
 
-/// Output lines queued between the driver and the writer, for the same reason.
+/// Output chunks (the lines of one event each) queued between the driver and the writer, for
+/// the same reason.
 const OUTPUT_QUEUE_LINES_MAX: usize = 1024;
 
 /// Why the runtime stopped other than by end of input.
@@ -40,9 +43,6 @@ pub enum RuntimeError {
     /// Reading stdin or writing stdout failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
-    /// A message could not be encoded (cannot happen for `serde_json::Value` bodies).
-    #[error("encoding a message: {0}")]
-    Encode(#[from] serde_json::Error),
 }
 
 /// Runs `workload` on this process's stdin and stdout until stdin ends.
@@ -67,7 +67,7 @@ where
     let start = Instant::now();
     let now_ms = || u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
     loop {
-        send_outbox(&mut node, &out_tx).await?;
+        send_outbox(&mut node, &out_tx).await;
         let sleep_ms = node.next_deadline_ms().map(|due| due.saturating_sub(now_ms()));
         tokio::select! {
             line = lines.recv() => match line {
@@ -78,7 +78,7 @@ where
         }
         node.tick(now_ms());
     }
-    send_outbox(&mut node, &out_tx).await?;
+    send_outbox(&mut node, &out_tx).await;
     drop(out_tx);
     let read = reader.await.map_err(std::io::Error::other)?;
     writer.await.map_err(std::io::Error::other)??;
@@ -92,16 +92,15 @@ async fn sleep_for(ms: Option<u64>) {
     }
 }
 
-async fn send_outbox<W: Workload>(node: &mut Node<W>, out: &mpsc::Sender<String>) -> Result<(), RuntimeError> {
-    for msg in node.take_outbox() {
-        let mut line = serde_json::to_string(&msg)?;
-        line.push('\n');
-        // The writer only stops on an I/O error, which `run_io` reports when it joins it.
-        if out.send(line).await.is_err() {
-            break;
-        }
+/// Sends everything the node queued as one chunk of lines: each message is encoded once,
+/// straight into the chunk, and a burst costs one allocation and one channel send.
+async fn send_outbox<W: Workload>(node: &mut Node<W>, out: &mpsc::Sender<Vec<u8>>) {
+    let mut lines = Vec::new();
+    node.write_outbox(&mut lines);
+    // The writer only stops on an I/O error, which `run_io` reports when it joins it.
+    if !lines.is_empty() && out.send(lines).await.is_err() {
+        tracing::debug!("the writer has stopped; output dropped");
     }
-    Ok(())
 }
 
 async fn read_lines<R: AsyncRead + Unpin>(input: R, lines: mpsc::Sender<String>) -> Result<(), RuntimeError> {
@@ -158,10 +157,10 @@ async fn read_line_bounded<R: AsyncRead + Unpin>(
     }
 }
 
-async fn write_lines<O: AsyncWrite + Unpin>(output: O, mut lines: mpsc::Receiver<String>) -> std::io::Result<()> {
+async fn write_lines<O: AsyncWrite + Unpin>(output: O, mut lines: mpsc::Receiver<Vec<u8>>) -> std::io::Result<()> {
     let mut output = BufWriter::new(output);
-    while let Some(line) = lines.recv().await {
-        output.write_all(line.as_bytes()).await?;
+    while let Some(chunk) = lines.recv().await {
+        output.write_all(&chunk).await?;
         // Flush whenever nobody else is waiting, so a burst costs one write(2) and a lone
         // reply leaves at once.
         if lines.is_empty() {

@@ -1,7 +1,8 @@
-//! Clients of Maelstrom's services (spec section 5): request bodies for `seq-kv`, `lin-kv` and
-//! `lww-kv` (`read`, `write`, `cas`) and `lin-tso` (`ts`), and typed decoding of their replies.
+//! Clients of Maelstrom's key-value
+//! [services](https://github.com/jepsen-io/maelstrom/blob/main/doc/services.md): request bodies
+//! (`read`, `write`, `cas`) and typed decoding of their replies.
 //!
-//! A workload sends through [`Context::call`] (or the shorthands on [`Kv`] and [`Tso`]) and
+//! A workload sends through [`Context::call`] (or the shorthands on [`Kv`]) and
 //! decodes in [`crate::Workload::on_reply`]:
 //!
 //! ```
@@ -22,24 +23,21 @@ use serde_json::Value;
 use crate::protocol::{Body, Error, ErrorCode, Message};
 use crate::workload::{CallId, Context, RpcError};
 
-/// One of Maelstrom's key-value services.
+/// One of Maelstrom's key-value services, which all take the same requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kv {
-    /// `lin-kv`: linearizable (spec 5.1).
-    Lin,
-    /// `seq-kv`: sequentially consistent; reads may be stale per caller (spec 5.2).
+    /// `seq-kv`: sequentially consistent; reads may be stale per caller.
     Seq,
-    /// `lww-kv`: two copies that never converge upstream; never rely on it (spec 5.3).
-    Lww,
+    /// `lin-kv`: linearizable (the example counter in examples/ keeps its total there).
+    Lin,
 }
 
 impl Kv {
     /// The service's node id.
     pub fn id(self) -> &'static str {
         match self {
-            Kv::Lin => "lin-kv",
             Kv::Seq => "seq-kv",
-            Kv::Lww => "lww-kv",
+            Kv::Lin => "lin-kv",
         }
     }
 
@@ -53,8 +51,7 @@ impl Kv {
         ctx.call(self.id(), write(key, value), timeout_ms)
     }
 
-    /// Calls `cas`; decode the reply with [`decode_cas`]. `lww-kv` does not know
-    /// `create_if_not_exists` and answers 20 for a missing key regardless (spec 5.3).
+    /// Calls `cas`; decode the reply with [`decode_cas`].
     pub fn cas(self, ctx: &mut Context, key: impl Into<Value>, cas: Cas, timeout_ms: u64) -> CallId {
         ctx.call(self.id(), self::cas(key, cas.from, cas.to, cas.create_if_not_exists), timeout_ms)
     }
@@ -69,20 +66,6 @@ pub struct Cas {
     pub to: Value,
     /// Create the key with `to` when it is missing (lin-kv and seq-kv only).
     pub create_if_not_exists: bool,
-}
-
-/// The timestamp oracle `lin-tso` (spec 5.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Tso;
-
-impl Tso {
-    /// The service's node id.
-    pub const ID: &'static str = "lin-tso";
-
-    /// Calls `ts`; decode the reply with [`decode_ts`].
-    pub fn ts(self, ctx: &mut Context, timeout_ms: u64) -> CallId {
-        ctx.call(Self::ID, ts(), timeout_ms)
-    }
 }
 
 /// `{"type":"read","key":K}`.
@@ -103,11 +86,6 @@ pub fn cas(key: impl Into<Value>, from: impl Into<Value>, to: impl Into<Value>, 
     } else {
         body
     }
-}
-
-/// `{"type":"ts"}`.
-pub fn ts() -> Body {
-    Body::new("ts")
 }
 
 /// Why a service call did not succeed.
@@ -160,12 +138,6 @@ pub fn decode_cas(reply: Result<Message, RpcError>) -> Result<(), KvError> {
     expect(reply, "cas_ok").map(drop)
 }
 
-/// The timestamp of a `ts_ok`.
-pub fn decode_ts(reply: Result<Message, RpcError>) -> Result<u64, KvError> {
-    let body = expect(reply, "ts_ok")?;
-    body.get("ts").and_then(Value::as_u64).ok_or_else(|| KvError::Unexpected("ts_ok without integer ts".into()))
-}
-
 fn expect(reply: Result<Message, RpcError>, kind: &str) -> Result<Body, KvError> {
     match reply {
         Ok(msg) if msg.body.kind == kind => Ok(msg.body),
@@ -209,7 +181,6 @@ mod tests {
             serde_json::to_value(cas("k", 1, 2, true)).unwrap(),
             json!({"type": "cas", "key": "k", "from": 1, "to": 2, "create_if_not_exists": true})
         );
-        assert_eq!(serde_json::to_value(ts()).unwrap(), json!({"type": "ts"}));
     }
 
     #[test]
@@ -217,7 +188,6 @@ mod tests {
         assert_eq!(decode_read(reply(Body::new("read_ok").with("value", "1"))), Ok(json!("1")));
         assert_eq!(decode_write(reply(Body::new("write_ok"))), Ok(()));
         assert_eq!(decode_cas(reply(Body::new("cas_ok"))), Ok(()));
-        assert_eq!(decode_ts(reply(Body::new("ts_ok").with("ts", 41))), Ok(41));
         assert_eq!(decode_read(remote(ErrorCode::KeyDoesNotExist)), Err(KvError::KeyDoesNotExist));
         assert_eq!(decode_cas(remote(ErrorCode::KeyAlreadyExists)), Err(KvError::KeyAlreadyExists));
         assert_eq!(decode_cas(remote(ErrorCode::PreconditionFailed)), Err(KvError::PreconditionFailed("x".into())));
@@ -231,7 +201,6 @@ mod tests {
             assert!(matches!(&err, Err(KvError::Unexpected(_))), "{err:?}");
             assert!(!err.unwrap_err().is_definite());
         }
-        assert!(decode_ts(reply(Body::new("ts_ok").with("ts", "1"))).is_err());
         assert!(KvError::PreconditionFailed(String::new()).is_definite());
         assert!(!KvError::Timeout.is_definite());
     }

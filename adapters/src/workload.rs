@@ -7,6 +7,8 @@
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
+use serde::Serialize;
+
 use crate::protocol::{Body, Error, Message};
 
 /// Identifies one outgoing RPC made with [`Context::call`].
@@ -22,6 +24,15 @@ pub enum RpcError {
     /// The callee answered with an error body.
     #[error("remote error: {0}")]
     Remote(Error),
+}
+
+/// What a timer set with [`Context::set_timer`] is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Timer {
+    /// The replicated state's next sync deadline ([`crate::replicated::Replicated`]'s own).
+    Sync,
+    /// A workload's own timer, numbered as the workload likes.
+    Token(u64),
 }
 
 /// One node's behaviour in one Maelstrom workload.
@@ -43,8 +54,8 @@ pub trait Workload {
     }
 
     /// A timer set with [`Context::set_timer`] is due.
-    fn on_timer(&mut self, ctx: &mut Context, token: u64) {
-        let _ = (ctx, token);
+    fn on_timer(&mut self, ctx: &mut Context, timer: Timer) {
+        let _ = (ctx, timer);
     }
 }
 
@@ -58,13 +69,13 @@ impl<W: Workload + ?Sized> Workload for Box<W> {
     fn on_reply(&mut self, ctx: &mut Context, call: CallId, reply: Result<Message, RpcError>) {
         (**self).on_reply(ctx, call, reply)
     }
-    fn on_timer(&mut self, ctx: &mut Context, token: u64) {
-        (**self).on_timer(ctx, token)
+    fn on_timer(&mut self, ctx: &mut Context, timer: Timer) {
+        (**self).on_timer(ctx, timer)
     }
 }
 
-/// Calls in flight at most. At Maelstrom's highest request rate (about 1,000 ops/s, spec
-/// section 9) and a 5 s client timeout, a node that makes even ten calls per op has well under
+/// Calls in flight at most. At the highest request rate of the Glomers challenges (about 1,000
+/// ops/s, see docs/maelstrom.md) and a 5 s client timeout, a node that makes even ten calls per op has well under
 /// 65,536 in flight; beyond that a workload is leaking calls, and failing them is safer than
 /// growing without bound.
 pub const PENDING_CALLS_MAX: usize = 65_536;
@@ -86,8 +97,8 @@ pub struct Context {
     pub(crate) now_ms: u64,
     pub(crate) next_msg_id: u64,
     pub(crate) outbox: Vec<Message>,
-    /// Due time, insertion order (so equal due times fire in the order set), token.
-    pub(crate) timers: BinaryHeap<Reverse<(u64, u64, u64)>>,
+    /// Due time, insertion order (so equal due times fire in the order set), timer.
+    pub(crate) timers: BinaryHeap<Reverse<(u64, u64, Timer)>>,
     pub(crate) timers_set: u64,
     /// Pending calls by the `msg_id` of their request.
     pub(crate) calls: HashMap<u64, PendingCall>,
@@ -124,12 +135,21 @@ impl Context {
         self.outbox.push(Message { src: self.node_id.clone(), dest: dest.to_owned(), body });
     }
 
-    /// Answers `request` with `body`, setting `in_reply_to` from the request's `msg_id`.
+    /// Answers `request` with `reply`, a serde type whose `type` tag names the reply (a
+    /// [`Body`] serves too), setting `in_reply_to` from the request's `msg_id`.
     ///
-    /// A request without a `msg_id` gets no reply: its sender could not match one to it (spec
-    /// section 1.3), and a stray message to a client that already left would mute this node
-    /// (spec section 1.6).
-    pub fn reply(&mut self, request: &Message, mut body: Body) {
+    /// A request without a `msg_id` gets no reply: its sender could not match one to it, and a
+    /// stray message to a client that already left would only add noise (Maelstrom's
+    /// [protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md)).
+    pub fn reply(&mut self, request: &Message, reply: impl Serialize) {
+        match Body::from_serialize(&reply) {
+            Ok(body) => self.reply_body(request, body),
+            Err(err) => tracing::error!(%err, src = %request.src, "a reply that is not a message body; not sent"),
+        }
+    }
+
+    /// Answers `request` with a body built by hand (an error body, say); see [`Context::reply`].
+    pub fn reply_body(&mut self, request: &Message, mut body: Body) {
         let Some(msg_id) = request.body.msg_id else {
             tracing::debug!(src = %request.src, kind = %body.kind, "not replying to a request without msg_id");
             return;
@@ -137,6 +157,11 @@ impl Context {
         body.in_reply_to = Some(msg_id);
         body.msg_id = Some(self.next_msg_id());
         self.send(&request.src, body);
+    }
+
+    /// Answers `request` with `err` (error 10, 12, ... with its text).
+    pub fn reply_error(&mut self, request: &Message, err: &Error) {
+        self.reply_body(request, err.to_body());
     }
 
     /// Sends `body` as a request to `dest`; its reply (or a timeout after `timeout_ms`) comes
@@ -171,11 +196,11 @@ impl Context {
         self.call_deadlines.push(Reverse((deadline_ms, msg_id)));
     }
 
-    /// Asks for [`Workload::on_timer`] with `token` after `after_ms` milliseconds.
-    pub fn set_timer(&mut self, after_ms: u64, token: u64) {
+    /// Asks for [`Workload::on_timer`] with `timer` after `after_ms` milliseconds.
+    pub fn set_timer(&mut self, after_ms: u64, timer: Timer) {
         self.timers_set += 1;
         let due = self.now_ms.saturating_add(after_ms);
-        self.timers.push(Reverse((due, self.timers_set, token)));
+        self.timers.push(Reverse((due, self.timers_set, timer)));
     }
 }
 

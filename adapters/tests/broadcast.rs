@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 
 use glomer_adapters::flags::{self, FromFlags};
-use glomer_adapters::gossip::{self, Gossip, GossipFlags};
-use glomer_adapters::workloads::broadcast::{Broadcast, BroadcastFlags};
+use glomer_adapters::gossip_config::GossipFlags;
+use glomer_adapters::replicated::{Crdt, Replica, Replicated};
+use glomer_adapters::workloads::set::{Broadcast, BroadcastFlags};
 use glomer_adapters::{Body, Context, Error, Message, Node, Workload};
 use glomer_crdt::{GCounter, ReplicaId};
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 /// Events one `run_until` may handle before the test calls it a livelock.
@@ -130,7 +132,12 @@ impl<W: Workload + FromFlags> Cluster<W> {
 
 /// Every peer message carries a sync message, and a data message carries something.
 fn assert_not_empty(msg: &Message) {
-    let sync = msg.body.get("sync").unwrap_or_else(|| panic!("a peer message without a payload: {msg:?}"));
+    let sync: Value = msg
+        .body
+        .clone()
+        .take_decoded("sync")
+        .and_then(Result::ok)
+        .unwrap_or_else(|| panic!("a peer message without a payload: {msg:?}"));
     if let Some(delta) = sync.get("Delta").and_then(|d| d.get("delta")) {
         assert_ne!(delta, &json!([]), "an empty data message: {msg:?}");
         assert_ne!(delta, &json!({}), "an empty data message: {msg:?}");
@@ -223,7 +230,7 @@ fn maelstrom_topology_is_used_only_when_asked_for() {
         let reply = cluster.client(0, line_topology.clone()).expect("topology_ok");
         assert_eq!(reply.body, Body { kind: "topology_ok".into(), ..reply.body.clone() });
         assert!(reply.body.fields.is_empty(), "topology_ok carries no fields: {:?}", reply.body);
-        cluster.nodes[0].workload().set().engine().neighbours().to_vec()
+        cluster.nodes[0].workload().replica().expect("initialised").engine().neighbours().to_vec()
     };
     assert_eq!(neighbours_of_n0(&["--topology", "maelstrom"]), vec![ReplicaId(1)]);
     assert_eq!(neighbours_of_n0(&["--topology", "total"]), vec![ReplicaId(1), ReplicaId(2)]);
@@ -284,15 +291,43 @@ fn help_documents_every_flag_and_preset() {
     }
 }
 
-/// A grow-only counter over the same gossip layer: `add {delta}` and `read`.
-struct Counter {
-    gossip: Gossip<GCounter>,
+/// A grow-only counter over the same replicated workload: `add {delta}` and `read`.
+struct Counter;
+
+#[derive(Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum CounterRequest {
+    Add { delta: u64 },
+    Read,
 }
 
-impl FromFlags for Counter {
-    type Flags = CounterFlags;
-    fn from_flags(flags: CounterFlags) -> Self {
-        Self { gossip: Gossip::new(flags.gossip.config()) }
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+enum CounterReply {
+    AddOk,
+    ReadOk { value: u64 },
+}
+
+impl Crdt for Counter {
+    type State = GCounter;
+    type Request = CounterRequest;
+
+    fn on_request(
+        &mut self,
+        replica: &mut Replica<GCounter>,
+        ctx: &mut Context,
+        msg: Message,
+        request: CounterRequest,
+    ) -> Result<(), Error> {
+        match request {
+            CounterRequest::Add { delta } => {
+                let me = replica.id();
+                replica.mutate(ctx, |counter| counter.increment(me, delta));
+                ctx.reply(&msg, CounterReply::AddOk);
+            }
+            CounterRequest::Read => ctx.reply(&msg, CounterReply::ReadOk { value: replica.state().value() }),
+        }
+        Ok(())
     }
 }
 
@@ -302,37 +337,32 @@ struct CounterFlags {
     gossip: GossipFlags,
 }
 
-impl Workload for Counter {
+/// The counter node, wrapped so this test can give it flags.
+struct CounterNode(Replicated<Counter>);
+
+impl FromFlags for CounterNode {
+    type Flags = CounterFlags;
+    fn from_flags(flags: CounterFlags) -> Self {
+        Self(Replicated::new(Counter, flags.gossip.config()))
+    }
+}
+
+impl Workload for CounterNode {
     fn on_init(&mut self, ctx: &mut Context) {
-        self.gossip.on_init(ctx);
+        self.0.on_init(ctx);
     }
-
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        if gossip::is_gossip(&msg) {
-            self.gossip.on_gossip(ctx, msg);
-            return Ok(());
-        }
-        let me = self.gossip.replica_id();
-        match msg.body.kind.as_str() {
-            "add" => {
-                let delta = msg.body.get("delta").and_then(Value::as_u64).unwrap_or(0);
-                self.gossip.mutate(ctx, |counter| counter.increment(me, delta));
-                ctx.reply(&msg, Body::new("add_ok"));
-            }
-            _ => ctx.reply(&msg, Body::new("read_ok").with("value", self.gossip.state().value())),
-        }
-        Ok(())
+        self.0.on_message(ctx, msg)
     }
-
-    fn on_timer(&mut self, ctx: &mut Context, token: u64) {
-        assert!(self.gossip.on_timer(ctx, token), "only gossip sets timers here");
+    fn on_timer(&mut self, ctx: &mut Context, timer: glomer_adapters::Timer) {
+        self.0.on_timer(ctx, timer);
     }
 }
 
 #[test]
 fn any_lattice_converges_over_gossip_across_a_partition_with_every_topology() {
     for topology in ["total", "star", "tree:2", "grid", "ring", "line", "random:2"] {
-        let mut cluster: Cluster<Counter> = Cluster::new(7, &["--topology", topology], 50);
+        let mut cluster: Cluster<CounterNode> = Cluster::new(7, &["--topology", topology], 50);
         cluster.partition(&[2, 3]);
         for i in 0..21u64 {
             cluster.client((i % 7) as usize, json!({"type": "add", "msg_id": 1, "delta": i}));

@@ -1,6 +1,6 @@
 //! The protocol rules every workload shares, checked on the sans-IO [`Node`].
 
-use glomer_adapters::{Body, CallId, Context, Error, ErrorCode, Message, Node, RpcError, Workload};
+use glomer_adapters::{Body, CallId, Context, Error, ErrorCode, Message, Node, RpcError, Timer, Workload};
 use serde_json::{json, Value};
 
 /// Records what the node hands it and acts on a few request types.
@@ -24,10 +24,10 @@ impl Workload for Probe {
             }
             "timers" => {
                 for (after_ms, token) in [(30, 3), (10, 1), (20, 2), (10, 11)] {
-                    ctx.set_timer(after_ms, token);
+                    ctx.set_timer(after_ms, Timer::Token(token));
                 }
             }
-            "spin" => ctx.set_timer(0, 0),
+            "spin" => ctx.set_timer(0, Timer::Token(0)),
             "gossip" => {}
             _ => return Err(Error::new(ErrorCode::Abort, "refused")),
         }
@@ -43,10 +43,11 @@ impl Workload for Probe {
         self.events.push(format!("reply {} {outcome}", call.0));
     }
 
-    fn on_timer(&mut self, ctx: &mut Context, token: u64) {
+    fn on_timer(&mut self, ctx: &mut Context, timer: Timer) {
+        let Timer::Token(token) = timer else { panic!("only own timers are set here: {timer:?}") };
         self.events.push(format!("timer {token} at {}", ctx.now_ms()));
         if token == 0 {
-            ctx.set_timer(0, 0);
+            ctx.set_timer(0, Timer::Token(0));
         }
     }
 }

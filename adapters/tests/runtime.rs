@@ -1,7 +1,7 @@
 //! The tokio runtime, driven over in-memory pipes as Maelstrom drives it over stdin/stdout.
 
 use glomer_adapters::runtime::run_io;
-use glomer_adapters::{Body, CallId, Context, Error, Message, RpcError, Workload};
+use glomer_adapters::{Body, CallId, Context, Error, Message, RpcError, Timer, Workload};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -24,7 +24,7 @@ impl Workload for Waiter {
             }
             "fast" => ctx.reply(&msg, Body::new("fast_ok")),
             "later" => {
-                ctx.set_timer(20, 0);
+                ctx.set_timer(20, Timer::Token(0));
                 self.later.push(msg);
             }
             other => return Err(Error::not_supported(other)),
@@ -39,7 +39,7 @@ impl Workload for Waiter {
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Context, _: u64) {
+    fn on_timer(&mut self, ctx: &mut Context, _: Timer) {
         for request in std::mem::take(&mut self.later) {
             ctx.reply(&request, Body::new("later_ok"));
         }

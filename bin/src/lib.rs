@@ -16,7 +16,7 @@ use glomer_adapters::{runtime, Workload};
 /// Runs the node for workload `W` with this process's arguments, stdin and stdout.
 ///
 /// Unknown arguments are reported on stderr and ignored, bad values keep their defaults, and
-/// `--help` prints the flags and returns: a node never exits on its own otherwise (spec 1.6).
+/// `--help` prints the flags and returns: a node never exits on its own otherwise.
 pub fn run_node<W: Workload + FromFlags>() -> anyhow::Result<()> {
     runtime::init_tracing();
     // Lossy, because a stray non-UTF-8 argument must not stop the node either.

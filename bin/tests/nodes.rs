@@ -35,7 +35,7 @@ fn run(bin: &str, args: &[&str], input: String) -> Output {
     output
 }
 
-/// Every stdout line, each checked to be a message Maelstrom accepts (spec section 1.2).
+/// Every stdout line, each checked to be a message Maelstrom accepts ([protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md)).
 fn messages(bin: &str, args: &[&str], input: String) -> Vec<Value> {
     let output = run(bin, args, input);
     let stdout = String::from_utf8(output.stdout).unwrap();

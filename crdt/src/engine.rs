@@ -8,13 +8,11 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use serde::Serialize;
-
-use crate::message::{postcard_len, Outgoing, SyncMessage};
+use crate::message::{Outgoing, SyncMessage};
 use crate::{Lattice, ReplicaId};
 
 /// Default [`SyncConfig::batch_interval_ms`]: Maelstrom's broadcast challenges 3d/3e run with
-/// `--latency 100` (spec/MAELSTROM.md §9); batching over one network latency keeps the median
+/// `--latency 100` (<https://fly.io/dist-sys/3d/>); batching over one network latency keeps the median
 /// stable latency near 2 × 100 ms (< 400 ms target) while one message per neighbour per
 /// interval carries every update of that interval (msgs-per-op < 30, then < 20).
 pub const DEFAULT_BATCH_INTERVAL_MS: u64 = 100;
@@ -94,7 +92,8 @@ impl Default for SyncConfig {
 pub struct SyncStats {
     /// Messages returned by `tick` and `receive` (data and standalone acks).
     pub messages_sent: u64,
-    /// Their total size as measured by the engine's sizer.
+    /// Their total size as measured by the sizer given to [`Engine::set_sizer`]; 0 without
+    /// one, so a node that never reads the figure never pays for it.
     pub bytes_sent: u64,
     /// Data messages sent (deltas and full states).
     pub data_messages: u64,
@@ -180,7 +179,61 @@ pub struct Engine<L: Lattice> {
     /// One entry per replica that ever sent data: bounded by the cluster size.
     inbound: BTreeMap<ReplicaId, Inbound>,
     stats: SyncStats,
-    sizer: fn(&SyncMessage<L>) -> usize,
+    /// Measures each sent message for `stats.bytes_sent`; `None`: bytes are not counted.
+    sizer: Option<Sizer<L>>,
+}
+
+/// Measures a message for [`SyncStats::bytes_sent`], e.g. [`crate::postcard_len`].
+pub type Sizer<L> = fn(&SyncMessage<&L>) -> usize;
+
+/// What one neighbour is sent at a tick: planned first, then lent out, so one join serves
+/// every neighbour that needs the same interval.
+#[derive(Debug, Clone, Copy)]
+struct Planned {
+    to: ReplicaId,
+    payload: Payload,
+    from_seq: u64,
+    to_seq: u64,
+    ack: Option<u64>,
+    full: bool,
+}
+
+/// Where a planned message's delta lives while the tick lends it out.
+#[derive(Debug, Clone, Copy)]
+enum Payload {
+    /// The whole state.
+    State,
+    /// One buffered group as it is (no copy), by its index in the buffer.
+    Group(usize),
+    /// A join made for this neighbour, by its index in [`TickJoins::joins`].
+    Joined(usize),
+    /// `prefix[i]` of the [`Sides`] at the given index: the first `i` groups after its start.
+    Prefix(usize, usize),
+    /// `suffix[j]` of the [`Sides`] at the given index: the groups after its start from `j` on.
+    Suffix(usize, usize),
+}
+
+/// Groups after one start at most for which a tick builds [`Sides`]: a hub's interval holds
+/// about one group per neighbour (a few dozen in Maelstrom's tests), while the prefix and
+/// suffix joins cost memory quadratic in the group count, which a neighbour that fell far
+/// behind (thousands of groups) must not pay.
+const SIDES_GROUPS_MAX: usize = 64;
+
+/// Joins made during one tick and shared by every neighbour that needs them.
+struct TickJoins<L> {
+    joins: Vec<L>,
+    sides: Vec<Sides<L>>,
+}
+
+/// The prefix and suffix joins of the `k` groups after `start`: a neighbour whose own groups
+/// form one run `[i, j)` among them needs `prefix[i] ⊔ suffix[j]`, so one pass over the groups
+/// serves every neighbour of a hub instead of one pass per neighbour.
+struct Sides<L> {
+    start: u64,
+    /// `prefix[i]`: the join of groups `0..i` (`k + 1` entries).
+    prefix: Vec<L>,
+    /// `suffix[j]`: the join of groups `j..k` (`k + 1` entries).
+    suffix: Vec<L>,
 }
 
 impl<L: Lattice + std::fmt::Debug> std::fmt::Debug for Engine<L> {
@@ -195,7 +248,7 @@ impl<L: Lattice + std::fmt::Debug> std::fmt::Debug for Engine<L> {
     }
 }
 
-impl<L: Lattice + Serialize> Engine<L> {
+impl<L: Lattice> Engine<L> {
     /// An engine at bottom state, syncing with `neighbours` (`me` is ignored if listed).
     pub fn new(me: ReplicaId, neighbours: impl IntoIterator<Item = ReplicaId>, config: SyncConfig) -> Self {
         let mut engine = Self {
@@ -208,7 +261,7 @@ impl<L: Lattice + Serialize> Engine<L> {
             peers: BTreeMap::new(),
             inbound: BTreeMap::new(),
             stats: SyncStats::default(),
-            sizer: postcard_len::<L>,
+            sizer: None,
         };
         engine.config.max_buffered_groups = engine.config.max_buffered_groups.max(1);
         engine.set_neighbours(neighbours);
@@ -262,19 +315,42 @@ impl<L: Lattice + Serialize> Engine<L> {
     }
 
     /// Periodic work at time `now_ms`: data messages to the neighbours that lack something
-    /// (subject to the batch interval), retransmissions, and delayed standalone acks.
+    /// (subject to the batch interval), retransmissions, and delayed standalone acks. Owned
+    /// copies of [`Engine::tick_each`]'s messages, for callers that keep them (tests, the sim).
     pub fn tick(&mut self, now_ms: u64) -> Vec<Outgoing<L>> {
         let mut out = Vec::new();
+        self.tick_each(now_ms, |to, message| out.push(Outgoing { to, message: message.map(L::clone) }));
+        out
+    }
+
+    /// Like [`Engine::tick`], lending each message to `send` instead of copying it: a payload
+    /// is one buffered group, the state, or a join shared by every neighbour that needs the
+    /// same groups, so a caller that encodes each message at once copies no delta at all.
+    pub fn tick_each(&mut self, now_ms: u64, mut send: impl FnMut(ReplicaId, SyncMessage<&L>)) {
+        let mut joins = TickJoins { joins: Vec::new(), sides: Vec::new() };
+        let mut planned = Vec::new();
         for index in 0..self.neighbours.len() {
             let to = self.neighbours[index];
-            if let Some(outgoing) = self.data_for(to, now_ms) {
-                out.push(outgoing);
+            if let Some(plan) = self.plan_data(to, now_ms, &mut joins) {
+                planned.push(plan);
             }
         }
+        for plan in planned {
+            let delta = match plan.payload {
+                Payload::State => &self.state,
+                Payload::Group(index) => &self.buffer[index].delta,
+                Payload::Joined(index) => &joins.joins[index],
+                Payload::Prefix(sides, i) => &joins.sides[sides].prefix[i],
+                Payload::Suffix(sides, j) => &joins.sides[sides].suffix[j],
+            };
+            let Planned { to, from_seq, to_seq, ack, full, .. } = plan;
+            let message = SyncMessage::Delta { from_seq, to_seq, delta, ack, full };
+            count_sent(&mut self.stats, self.sizer, &message);
+            send(to, message);
+        }
         self.free_acked();
-        self.flush_acks(now_ms, &mut out);
+        self.flush_acks(now_ms, &mut send);
         self.check_invariants();
-        out
     }
 
     /// Handles a message from `from`: joins what is new, records acks, and returns what must go
@@ -288,7 +364,7 @@ impl<L: Lattice + Serialize> Engine<L> {
                     self.on_ack(from, seq, now_ms);
                 }
                 self.stats.data_received += 1;
-                self.absorb(from, &delta);
+                self.absorb(from, delta);
                 let inbound = self.inbound.entry(from).or_default();
                 // Only a message that starts where this replica's contiguous knowledge of the
                 // sender ends (or a full state) extends it; an out-of-order one is joined all
@@ -301,7 +377,8 @@ impl<L: Lattice + Serialize> Engine<L> {
                         inbound.ack_pending_since_ms.get_or_insert(now_ms);
                     } else {
                         let seq = inbound.reached;
-                        out.push(self.record(from, SyncMessage::Ack { seq }));
+                        count_sent(&mut self.stats, self.sizer, &SyncMessage::Ack { seq });
+                        out.push(Outgoing { to: from, message: SyncMessage::Ack { seq } });
                     }
                 }
             }
@@ -332,6 +409,9 @@ impl<L: Lattice + Serialize> Engine<L> {
         for id in &list {
             self.peers.entry(*id).or_default();
         }
+        for id in &list {
+            self.settle(*id);
+        }
         self.neighbours = list;
     }
 
@@ -345,9 +425,10 @@ impl<L: Lattice + Serialize> Engine<L> {
         &self.stats
     }
 
-    /// Replaces the function that measures a message for `bytes_sent` (default: postcard length).
-    pub fn set_sizer(&mut self, sizer: fn(&SyncMessage<L>) -> usize) {
-        self.sizer = sizer;
+    /// Counts `bytes_sent` from now on, measuring each message with `sizer` (off by default:
+    /// measuring costs an encoding per message, which only benches and the sim read).
+    pub fn set_sizer(&mut self, sizer: Sizer<L>) {
+        self.sizer = Some(sizer);
     }
 
     /// The newest delta-group number (0 before the first group); acks count up to it.
@@ -365,13 +446,12 @@ impl<L: Lattice + Serialize> Engine<L> {
         self.buffer.len()
     }
 
-    /// The earliest time at which [`Engine::tick`] may have something to send: a data message
-    /// whose batch interval has passed, a retransmission, or a delayed standalone ack. It may
-    /// be early when the only pending groups are a neighbour's own (the tick then sends nothing
-    /// and settles that), never late. `None`
-    /// when nothing is pending, so a caller can sleep until the next mutation or message
-    /// instead of polling. Ticking earlier is harmless (it sends nothing that is not due); a
-    /// deadline in the past means "tick now".
+    /// The time at which [`Engine::tick`] has something to send: a data message whose batch
+    /// interval has passed, a retransmission, or a delayed standalone ack. Exact: a neighbour's
+    /// own groups are settled as soon as they are buffered or acked, so a tick at the deadline
+    /// sends, and one tick per deadline suffices. `None` when nothing is pending, so a caller
+    /// can sleep until the next mutation or message instead of polling. Ticking earlier is
+    /// harmless (it sends nothing that is not due); a deadline in the past means "tick now".
     pub fn next_deadline_ms(&self) -> Option<u64> {
         let latest = self.latest_seq();
         let data = self.peers.values().filter(|peer| peer.acked < latest).filter_map(|peer| {
@@ -398,12 +478,20 @@ impl<L: Lattice + Serialize> Engine<L> {
     }
 }
 
-impl<L: Lattice + Serialize> Engine<L> {
+impl<L: Lattice> Engine<L> {
     /// Buffers `delta`. Deltas from the same origin coalesce into the newest group while no
     /// neighbour has been sent it yet: that is the "delta-interval" of Algorithm 2 and keeps the
-    /// buffer growing per send, not per mutation.
+    /// buffer growing per send, not per mutation. The origin itself does not count as sent:
+    /// it holds every delta of its own, however they are grouped.
     fn buffer_group(&mut self, delta: L, origin: Option<ReplicaId>) {
-        let highest_sent = self.peers.values().map(|peer| peer.sent.max(peer.acked)).max().unwrap_or(0);
+        let skips_origin = self.config.no_back_propagation;
+        let highest_sent = self
+            .peers
+            .iter()
+            .filter(|(id, _)| !(skips_origin && origin == Some(**id)))
+            .map(|(_, peer)| peer.sent.max(peer.acked))
+            .max()
+            .unwrap_or(0);
         match self.buffer.back_mut() {
             Some(last) if last.origin == origin && last.seq > highest_sent => last.delta.join(&delta),
             _ => {
@@ -413,6 +501,9 @@ impl<L: Lattice + Serialize> Engine<L> {
             }
         }
         self.evict_beyond_bound();
+        if let Some(from) = origin {
+            self.settle(from);
+        }
     }
 
     /// Drops the oldest groups beyond `max_buffered_groups`; neighbours that lacked them will
@@ -425,12 +516,13 @@ impl<L: Lattice + Serialize> Engine<L> {
     }
 
     /// Joins a received delta; buffers only what it adds when removing redundancy, the whole
-    /// delta (if it adds anything) otherwise, as in Almeida et al. Algorithm 2.
-    fn absorb(&mut self, from: ReplicaId, delta: &L) {
+    /// delta (if it adds anything) otherwise, as in Almeida et al. Algorithm 2. The delta is
+    /// owned, so the part that is buffered moves there: the state's join is the one copy.
+    fn absorb(&mut self, from: ReplicaId, delta: L) {
         let new = if self.config.remove_redundancy {
             delta.difference(&self.state)
         } else if delta.adds_to(&self.state) {
-            delta.clone()
+            delta
         } else {
             L::default()
         };
@@ -444,24 +536,44 @@ impl<L: Lattice + Serialize> Engine<L> {
         }
     }
 
-    /// The join of the groups after `start` that `to` needs (all but its own when not
-    /// back-propagating).
-    fn join_groups(&self, start: u64, to: ReplicaId) -> L {
-        let first = self.buffer.partition_point(|group| group.seq <= start);
-        let mut delta = L::default();
-        for group in self.buffer.range(first..) {
-            if !(self.config.no_back_propagation && group.origin == Some(to)) {
-                delta.join(&group.delta);
-            }
-        }
-        delta
+    /// The seq of the oldest buffered group (`next_seq` when the buffer is empty).
+    fn oldest_seq(&self) -> u64 {
+        self.buffer.front().map_or(self.next_seq, |group| group.seq)
     }
 
-    /// The data message for neighbour `to` at this tick, if it lacks anything and its batch
-    /// interval has passed.
-    fn data_for(&mut self, to: ReplicaId, now_ms: u64) -> Option<Outgoing<L>> {
+    /// Whether every group after `start` is still buffered and is `to`'s own, so `to` holds
+    /// them all without a message (only under no back-propagation, else they are sent back).
+    fn only_own_after(&self, start: u64, to: ReplicaId) -> bool {
+        if !self.config.no_back_propagation || start + 1 < self.oldest_seq() {
+            return false;
+        }
+        let first = self.buffer.partition_point(|group| group.seq <= start);
+        self.buffer.range(first..).all(|group| group.origin == Some(to))
+    }
+
+    /// Advances what `to` is known to hold past groups that are all its own. Run whenever such
+    /// a group is buffered or `to` acks, this keeps every pending range holding something to
+    /// send, which is what makes [`Engine::next_deadline_ms`] exact.
+    fn settle(&mut self, to: ReplicaId) {
         let latest = self.latest_seq();
-        let oldest = self.buffer.front().map_or(self.next_seq, |group| group.seq);
+        let Some(peer) = self.peers.get(&to) else { return };
+        let (acked, next) = (peer.acked, peer.sent.max(peer.acked));
+        let holds_all = acked < latest && self.only_own_after(acked, to);
+        let nothing_new = !holds_all && next < latest && self.only_own_after(next, to);
+        let Some(peer) = self.peers.get_mut(&to) else { return };
+        if holds_all {
+            peer.acked = latest;
+            peer.outstanding_since_ms = None;
+        }
+        if holds_all || nothing_new {
+            peer.sent = latest;
+        }
+    }
+
+    /// Decides the data message for neighbour `to` at this tick, if it lacks anything and its
+    /// batch interval has passed, and moves its progress on as if it were sent.
+    fn plan_data(&mut self, to: ReplicaId, now_ms: u64, joins: &mut TickJoins<L>) -> Option<Planned> {
+        let latest = self.latest_seq();
         let peer = self.peers.get(&to)?.clone();
         let batch_due = match peer.last_data_ms {
             Some(last_ms) => now_ms >= last_ms.saturating_add(self.config.batch_interval_ms),
@@ -478,24 +590,15 @@ impl<L: Lattice + Serialize> Engine<L> {
         if start >= latest {
             return None;
         }
-        // The buffer no longer holds every group after `start`: only the state covers them.
-        let evicted = start + 1 < oldest;
-        let delta = if evicted { None } else { Some(self.join_groups(start, to)) };
-        if delta.as_ref().is_some_and(Lattice::is_bottom) {
-            // Everything pending is the neighbour's own: nothing to send, and when nothing
-            // else is outstanding it holds every group up to `latest`.
-            let peer = self.peers.get_mut(&to)?;
-            if start <= peer.acked {
-                peer.acked = latest;
-                peer.outstanding_since_ms = None;
-            }
-            peer.sent = peer.sent.max(latest);
+        if self.only_own_after(start, to) {
+            // Settled when buffered; kept so a tick never sends an empty delta.
+            self.settle(to);
             return None;
         }
-        let (payload, full) = match delta {
-            Some(delta) if self.config.mode == SyncMode::Delta => (delta, false),
-            _ => (self.state.clone(), true),
-        };
+        // The buffer no longer holds every group after `start`: only the state covers them.
+        let evicted = start + 1 < self.oldest_seq();
+        let full = evicted || self.config.mode == SyncMode::FullState;
+        let payload = if full { Payload::State } else { self.join_for(start, to, joins) };
         let from_seq = match (full, retransmit) {
             (true, _) => 0,
             (false, true) => peer.confirmed,
@@ -511,8 +614,72 @@ impl<L: Lattice + Serialize> Engine<L> {
         }
         self.stats.retransmissions += u64::from(retransmit);
         self.stats.full_states += u64::from(full);
-        let message = SyncMessage::Delta { from_seq, to_seq: latest, delta: payload, ack, full };
-        Some(self.record(to, message))
+        Some(Planned { to, payload, from_seq, to_seq: latest, ack, full })
+    }
+
+    /// The join of the groups after `start` that `to` needs (all but its own when not
+    /// back-propagating): one group is lent as it is; otherwise the tick's [`Sides`] of `start`
+    /// serve every neighbour whose own groups are one run, and only a neighbour with several
+    /// runs of its own gets a join of its own.
+    fn join_for(&self, start: u64, to: ReplicaId, tick: &mut TickJoins<L>) -> Payload {
+        let first = self.buffer.partition_point(|group| group.seq <= start);
+        let groups = self.buffer.range(first..);
+        let count = groups.len();
+        let own: Vec<usize> = groups
+            .enumerate()
+            .filter(|(_, group)| self.config.no_back_propagation && group.origin == Some(to))
+            .map(|(at, _)| at)
+            .collect();
+        if count - own.len() == 1 {
+            let only = (0..count).find(|at| !own.contains(at)).unwrap_or_default();
+            return Payload::Group(first + only);
+        }
+        let run = match (own.first(), own.last()) {
+            (Some(&i), Some(&last)) if last + 1 - i == own.len() => Some((i, last + 1)),
+            (None, None) => Some((count, count)),
+            _ => None,
+        };
+        let Some((i, j)) = run.filter(|_| count <= SIDES_GROUPS_MAX) else {
+            let needed = self.buffer.range(first..).enumerate().filter(|(at, _)| !own.contains(at));
+            let mut needed = needed.map(|(_, group)| &group.delta);
+            let mut delta = needed.next().cloned().unwrap_or_default();
+            needed.for_each(|group| delta.join(group));
+            tick.joins.push(delta);
+            return Payload::Joined(tick.joins.len() - 1);
+        };
+        let sides = match tick.sides.iter().position(|sides| sides.start == start) {
+            Some(at) => at,
+            None => {
+                tick.sides.push(self.sides(start, first));
+                tick.sides.len() - 1
+            }
+        };
+        match (i, j) {
+            (0, j) => Payload::Suffix(sides, j),
+            (i, j) if j == count => Payload::Prefix(sides, i),
+            (i, j) => {
+                let parts = &tick.sides[sides];
+                tick.joins.push(parts.prefix[i].clone().joined(&parts.suffix[j]));
+                Payload::Joined(tick.joins.len() - 1)
+            }
+        }
+    }
+
+    /// The prefix and suffix joins of the groups from buffer index `first` on.
+    fn sides(&self, start: u64, first: usize) -> Sides<L> {
+        let groups: Vec<&L> = self.buffer.range(first..).map(|group| &group.delta).collect();
+        let mut prefix = vec![L::default()];
+        for group in &groups {
+            let next = prefix.last().cloned().unwrap_or_default().joined(group);
+            prefix.push(next);
+        }
+        let mut suffix = vec![L::default()];
+        for group in groups.iter().rev() {
+            let next = suffix.last().cloned().unwrap_or_default().joined(group);
+            suffix.push(next);
+        }
+        suffix.reverse();
+        Sides { start, prefix, suffix }
     }
 
     /// The ack to piggyback on a data message to `to`; always attached once anything is held,
@@ -535,6 +702,7 @@ impl<L: Lattice + Serialize> Engine<L> {
             peer.acked = seq;
             // Progress restarts the retransmission timer for whatever is still unacked.
             peer.outstanding_since_ms = (peer.acked < peer.sent).then_some(now_ms);
+            self.settle(from);
         }
     }
 
@@ -548,35 +716,16 @@ impl<L: Lattice + Serialize> Engine<L> {
     }
 
     /// Standalone acks that waited `ack_delay_ms` without a data message to ride on.
-    fn flush_acks(&mut self, now_ms: u64, out: &mut Vec<Outgoing<L>>) {
-        let due: Vec<(ReplicaId, u64)> = self
-            .inbound
-            .iter_mut()
-            .filter(|(_, inbound)| {
-                inbound
-                    .ack_pending_since_ms
-                    .is_some_and(|since| now_ms >= since.saturating_add(self.config.ack_delay_ms))
-            })
-            .map(|(id, inbound)| {
+    fn flush_acks(&mut self, now_ms: u64, send: &mut impl FnMut(ReplicaId, SyncMessage<&L>)) {
+        let ack_delay_ms = self.config.ack_delay_ms;
+        for (to, inbound) in &mut self.inbound {
+            if inbound.ack_pending_since_ms.is_some_and(|since| now_ms >= since.saturating_add(ack_delay_ms)) {
                 inbound.ack_pending_since_ms = None;
-                (*id, inbound.reached)
-            })
-            .collect();
-        for (to, seq) in due {
-            out.push(self.record(to, SyncMessage::Ack { seq }));
+                let message = SyncMessage::Ack { seq: inbound.reached };
+                count_sent(&mut self.stats, self.sizer, &message);
+                send(*to, message);
+            }
         }
-    }
-
-    /// Counts an outgoing message and wraps it.
-    fn record(&mut self, to: ReplicaId, message: SyncMessage<L>) -> Outgoing<L> {
-        self.stats.messages_sent += 1;
-        self.stats.bytes_sent += (self.sizer)(&message) as u64;
-        if message.is_data() {
-            self.stats.data_messages += 1;
-        } else {
-            self.stats.acks_sent += 1;
-        }
-        Outgoing { to, message }
     }
 
     /// Cheap checks of the invariants the protocol relies on (debug builds only).
@@ -591,5 +740,18 @@ impl<L: Lattice + Serialize> Engine<L> {
             debug_assert!(peer.confirmed <= peer.chain && peer.chain <= peer.sent && peer.sent <= latest);
             debug_assert!(peer.acked <= latest);
         }
+    }
+}
+
+/// Counts one sent message in `stats`, measuring it when a sizer is set.
+fn count_sent<L>(stats: &mut SyncStats, sizer: Option<Sizer<L>>, message: &SyncMessage<&L>) {
+    stats.messages_sent += 1;
+    if let Some(sizer) = sizer {
+        stats.bytes_sent += sizer(message) as u64;
+    }
+    if message.is_data() {
+        stats.data_messages += 1;
+    } else {
+        stats.acks_sent += 1;
     }
 }

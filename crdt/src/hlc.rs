@@ -113,11 +113,6 @@ impl Hlc {
     pub fn observe(&mut self, ts: Timestamp) {
         self.last = self.last.max(ts.hlc);
     }
-
-    /// The highest packed clock value issued or observed so far.
-    pub fn last_hlc(&self) -> u64 {
-        self.last
-    }
 }
 
 #[cfg(test)]

@@ -23,9 +23,11 @@
 //!   (Almeida, Shoker and Baquero, JPDC 2018, Algorithm 2) and the redundancy and
 //!   back-propagation optimisations of Enes et al. (ICDE 2019).
 //! - [`SyncMessage`], [`Outgoing`]: what engines send each other (serde-derivable).
+//! - [`Synced`]: an engine with the one wake-up it needs, what a runtime hosts (the Maelstrom
+//!   adapters over stdin, a network runtime over TCP).
 //! - [`Topology`]: who gossips with whom, as pure functions of the node count and a seed.
-//! - [`sim`]: a seeded, single-threaded network of engines with loss, duplication, delay and
-//!   partitions, for tests and message-overhead benches.
+//! - `sim` (cargo feature `sim`): a seeded, single-threaded network of engines with loss,
+//!   duplication, delay and partitions, for tests and message-overhead benches.
 //!
 //! # The loop: mutate, tick, receive
 //!
@@ -87,8 +89,10 @@ mod oplog;
 mod pncounter;
 mod product;
 mod replica;
+#[cfg(feature = "sim")]
 pub mod sim;
 mod sorted_join;
+mod synced;
 mod topology;
 
 pub use causal::{
@@ -96,7 +100,7 @@ pub use causal::{
     OrMap, MINUS_LISTED_MAX,
 };
 pub use engine::{
-    Engine, SyncConfig, SyncMode, SyncStats, DEFAULT_ACK_DELAY_MS, DEFAULT_BATCH_INTERVAL_MS,
+    Engine, Sizer, SyncConfig, SyncMode, SyncStats, DEFAULT_ACK_DELAY_MS, DEFAULT_BATCH_INTERVAL_MS,
     DEFAULT_MAX_BUFFERED_GROUPS, DEFAULT_RETRANSMIT_AFTER_MS,
 };
 pub use gcounter::GCounter;
@@ -111,6 +115,7 @@ pub use message::{postcard_len, Outgoing, SyncMessage};
 pub use oplog::OpLog;
 pub use pncounter::PNCounter;
 pub use replica::ReplicaId;
+pub use synced::Synced;
 pub use topology::{Topology, TopologyError};
 
 /// The Rust examples of docs/crdt.md, compiled and run as doctests so the guide cannot rot.

@@ -39,6 +39,27 @@ impl<L> SyncMessage<L> {
     pub fn is_data(&self) -> bool {
         matches!(self, SyncMessage::Delta { .. })
     }
+
+    /// The same message lending its payload, as [`crate::Engine::tick_each`] lends one.
+    pub fn as_ref(&self) -> SyncMessage<&L> {
+        match self {
+            SyncMessage::Delta { from_seq, to_seq, delta, ack, full } => {
+                SyncMessage::Delta { from_seq: *from_seq, to_seq: *to_seq, delta, ack: *ack, full: *full }
+            }
+            SyncMessage::Ack { seq } => SyncMessage::Ack { seq: *seq },
+        }
+    }
+
+    /// The same message with its payload changed by `f`, e.g. `message.map(L::clone)` to own
+    /// a message that [`crate::Engine::tick_each`] lent.
+    pub fn map<M>(self, f: impl FnOnce(L) -> M) -> SyncMessage<M> {
+        match self {
+            SyncMessage::Delta { from_seq, to_seq, delta, ack, full } => {
+                SyncMessage::Delta { from_seq, to_seq, delta: f(delta), ack, full }
+            }
+            SyncMessage::Ack { seq } => SyncMessage::Ack { seq },
+        }
+    }
 }
 
 /// A message an engine wants sent; the embedding application owns the transport.
@@ -50,9 +71,9 @@ pub struct Outgoing<L> {
     pub message: SyncMessage<L>,
 }
 
-/// The default message sizer: postcard's encoded length, a compact binary encoding close to
-/// what a real transport would put on the wire; 0 if the payload's `Serialize` fails. Adapters
-/// that speak JSON plug in their own with `Engine::set_sizer`.
-pub fn postcard_len<L: Serialize>(message: &SyncMessage<L>) -> usize {
+/// A message sizer for `Engine::set_sizer`: postcard's encoded length, a compact binary
+/// encoding close to what a real transport would put on the wire; 0 if the payload's
+/// `Serialize` fails. The sim and the overhead benches count bytes with it.
+pub fn postcard_len<L: Serialize>(message: &SyncMessage<&L>) -> usize {
     postcard::to_allocvec(message).map(|bytes| bytes.len()).unwrap_or(0)
 }

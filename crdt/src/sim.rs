@@ -26,7 +26,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
-use crate::{Engine, Lattice, Outgoing, ReplicaId, SyncConfig, SyncMessage, SyncStats, Topology};
+use crate::{postcard_len, Engine, Lattice, Outgoing, ReplicaId, SyncConfig, SyncMessage, SyncStats, Topology};
 
 /// Messages in flight beyond which new ones are dropped (counted as `dropped`): far above what
 /// a converging cluster of a few dozen nodes has in flight, it only bounds a runaway config.
@@ -123,7 +123,12 @@ impl<L: Lattice + Serialize> Simulation<L> {
         let engines = lists
             .iter()
             .enumerate()
-            .map(|(i, list)| Engine::new(replica(i), list.iter().map(|&j| replica(j)), sync.clone()))
+            .map(|(i, list)| {
+                let mut engine = Engine::new(replica(i), list.iter().map(|&j| replica(j)), sync.clone());
+                // The overhead figures report bytes: measured as postcard would put them on a wire.
+                engine.set_sizer(postcard_len::<L>);
+                engine
+            })
             .collect();
         let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
         let sides = config.partitions.iter().map(|_| random_halves(config.nodes, &mut rng)).collect();

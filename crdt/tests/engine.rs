@@ -76,6 +76,7 @@ fn delta_messages_are_smaller_than_full_state_once_state_is_large() {
         let config = SyncConfig { mode, ..eager() };
         let mut a = Engine::with_state(A, [B], large.clone(), config.clone());
         let mut b = Engine::with_state(B, [A], large, config);
+        a.set_sizer(glomer_crdt::postcard_len::<Set>);
         exchange(&mut [&mut a, &mut b], 0);
         let before = a.stats().bytes_sent;
         for i in 0..10u32 {
@@ -310,10 +311,8 @@ fn next_deadline_follows_batch_interval_retransmit_and_ack_delay() {
     for out in sent {
         assert!(b.receive(A, out.message, 1_010).is_empty());
     }
-    // b buffered a's delta for its other neighbours (none but a): an early wake-up that
-    // sends nothing and settles it.
-    assert!(b.next_deadline_ms().is_some_and(|due| due <= 1_010));
-    assert!(b.tick(1_010).is_empty());
+    // b buffered a's delta for its other neighbours (none but a): a's own group is settled
+    // at once, so the deadline is exactly the ack's, never an early wake-up that sends nothing.
     assert_eq!(b.next_deadline_ms(), Some(1_080));
     assert!(b.tick(1_079).is_empty(), "ticking before the deadline sends nothing");
     let acks = b.tick(1_080);
@@ -388,4 +387,67 @@ fn a_smaller_buffer_bound_evicts_at_once_and_falls_back_to_full_state() {
     a.set_config(SyncConfig { max_buffered_groups: 2, retransmit_after_ms: 0, ..eager() });
     assert_eq!(a.buffered_groups(), 2);
     assert_eq!(data_to(&tagged(A, a.tick(100)), B), vec![(set(&[0, 1, 2, 3, 4]), true)]);
+}
+
+/// A star around `A` with leaves `B`, `C`, `D` under the default (piggybacked, batched)
+/// settings, driven only at each engine's `next_deadline_ms` or a delivery, with 30 ms of
+/// latency: every tick at a deadline must send something, or the deadline was early.
+#[test]
+fn a_tick_at_the_next_deadline_always_sends_something() {
+    const D: ReplicaId = ReplicaId(3);
+    let config =
+        SyncConfig { batch_interval_ms: 40, ack_delay_ms: 60, retransmit_after_ms: 300, ..SyncConfig::default() };
+    let mut engines = [
+        engine(A, &[B, C, D], config.clone()),
+        engine(B, &[A], config.clone()),
+        engine(C, &[A], config.clone()),
+        engine(D, &[A], config),
+    ];
+    let mut wire: Vec<(u64, ReplicaId, Outgoing<Set>)> = Vec::new();
+    for now_ms in 0..3_000u64 {
+        if now_ms % 7 == 0 && now_ms < 2_000 {
+            let at = (now_ms / 7 % 4) as usize;
+            engines[at].mutate(|s| s.insert(now_ms as u32));
+        }
+        let due: Vec<_> = wire.iter().filter(|(at, _, _)| *at == now_ms).cloned().collect();
+        wire.retain(|(at, _, _)| *at != now_ms);
+        for (_, from, out) in due {
+            let to = out.to;
+            let replies = engines[to.0 as usize].receive(from, out.message, now_ms);
+            wire.extend(replies.into_iter().map(|reply| (now_ms + 30, to, reply)));
+        }
+        for engine in engines.iter_mut() {
+            if engine.next_deadline_ms().is_some_and(|due| due <= now_ms) {
+                let from = engine.id();
+                let sent = engine.tick(now_ms);
+                assert!(!sent.is_empty(), "{from} ticked at its deadline {now_ms} ms and sent nothing");
+                wire.extend(sent.into_iter().map(|out| (now_ms + 30, from, out)));
+            }
+        }
+    }
+    assert!(engines.iter().all(|engine| engine.state() == engines[0].state() && engine.is_idle()));
+}
+
+/// A hub relaying groups from two leaves to three others: the leaves that need the same
+/// groups are lent the very same join, and a single group is lent without a copy.
+#[test]
+fn one_join_serves_every_neighbour_that_needs_the_same_groups() {
+    const D: ReplicaId = ReplicaId(3);
+    const E: ReplicaId = ReplicaId(4);
+    let mut hub = engine(A, &[B, C, D, E], SyncConfig { batch_interval_ms: 100, ..SyncConfig::default() });
+    let delta =
+        |values: &[u32]| SyncMessage::Delta { from_seq: 0, to_seq: 1, delta: set(values), ack: None, full: false };
+    hub.receive(B, delta(&[1]), 0);
+    hub.receive(C, delta(&[2]), 0);
+    let mut lent: Vec<(ReplicaId, *const Set, Set)> = Vec::new();
+    hub.tick_each(100, |to, message| {
+        if let SyncMessage::Delta { delta, .. } = message {
+            lent.push((to, delta as *const Set, delta.clone()));
+        }
+    });
+    let payload = |id: ReplicaId| lent.iter().find(|(to, _, _)| *to == id).cloned().expect("a message");
+    assert_eq!(payload(B).2, set(&[2]), "B is not sent its own group");
+    assert_eq!(payload(C).2, set(&[1]));
+    assert_eq!(payload(D).2, set(&[1, 2]));
+    assert_eq!(payload(D).1, payload(E).1, "D and E share one join");
 }

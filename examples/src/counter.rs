@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use glomer_adapters::request::{self, Request};
+use glomer_adapters::request;
 use glomer_adapters::services::{self, Kv, KvError};
 use glomer_adapters::{Body, CallId, Context, Error, ErrorCode, Message, RpcError, Workload};
 use serde::Deserialize;
@@ -24,10 +24,6 @@ const CALL_TIMEOUT_MS: u64 = 1_000;
 enum Req {
     Add { delta: i64 },
     Read {},
-}
-
-impl Request for Req {
-    const KINDS: &'static [&'static str] = &["add", "read"];
 }
 
 /// The counter node.

@@ -8,8 +8,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use glomer_adapters::request::{self, Request};
-use glomer_adapters::{Body, CallId, Context, Error, Message, RpcError, Workload};
+use glomer_adapters::request;
+use glomer_adapters::{Body, CallId, Context, Error, Message, RpcError, Timer, Workload};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -21,7 +21,7 @@ const GOSSIP_TIMEOUT_MS: u64 = 1_000;
 /// Values per gossip message: keeps each message a few kB even after a long partition; the
 /// rest follow on the next ticks.
 pub const GOSSIP_VALUES_MAX: usize = 1_000;
-const GOSSIP_TIMER: u64 = 1;
+const GOSSIP_TIMER: Timer = Timer::Token(0);
 
 /// The requests this node serves, from clients and from peers.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -32,10 +32,6 @@ enum Req {
     Read {},
     Topology {},
     Gossip { messages: Vec<Value> },
-}
-
-impl Request for Req {
-    const KINDS: &'static [&'static str] = &["echo", "broadcast", "read", "topology", "gossip"];
 }
 
 /// The example node's state.
@@ -119,7 +115,7 @@ impl Workload for Example {
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Context, _token: u64) {
+    fn on_timer(&mut self, ctx: &mut Context, _timer: Timer) {
         self.gossip(ctx);
         ctx.set_timer(GOSSIP_INTERVAL_MS, GOSSIP_TIMER);
     }

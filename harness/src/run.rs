@@ -83,7 +83,7 @@ pub fn run(config: &TestConfig) -> Result<Report, RunError> {
                 RunError::Config(format!(
                     "--executor sim: no in-process node for workload {:?} (known: {})",
                     config.workload,
-                    glomer_adapters::workloads::NAMES.join(", ")
+                    glomer_adapters::workloads::names().collect::<Vec<_>>().join(", ")
                 ))
             })?)
         }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use glomer_adapters::workloads::BoxedWorkload;
-use glomer_adapters::{Body, Context, Error, ErrorCode, Message, Workload};
+use glomer_adapters::{Body, Context, Error, ErrorCode, Message, Timer, Workload};
 use glomer_harness::config::TestConfig;
 use glomer_harness::executor::sim::SimExecutor;
 use glomer_harness::history::{OpType, Validity};
@@ -151,15 +151,15 @@ impl Workload for FaultyTxn {
             Some((first, _)) => self.run_pair(ctx, &first, &msg),
             None => {
                 self.timers += 1;
-                ctx.set_timer(PAIR_WAIT_MS, self.timers);
+                ctx.set_timer(PAIR_WAIT_MS, Timer::Token(self.timers));
                 self.held = Some((msg, self.timers));
             }
         }
         Ok(())
     }
 
-    fn on_timer(&mut self, ctx: &mut Context, token: u64) {
-        if self.held.as_ref().is_some_and(|(_, held_token)| *held_token == token) {
+    fn on_timer(&mut self, ctx: &mut Context, timer: Timer) {
+        if self.held.as_ref().is_some_and(|(_, held_token)| Timer::Token(*held_token) == timer) {
             if let Some((msg, _)) = self.held.take() {
                 // Errors cannot happen without the abort fault.
                 let _ = self.run_alone(ctx, &msg);

@@ -1,25 +1,27 @@
-//! `g-counter` and `pn-counter` (spec section 4.5, Glomers challenge 4): a [`PNCounter`]
-//! replicated by delta gossip (see [`crate::gossip`] and docs/counters.md).
+//! `g-counter` and `pn-counter` (Glomers challenge 4): a [`PNCounter`] replicated by delta
+//! gossip (see [`crate::replicated`] and docs/counters.md).
 //!
 //! - `add {delta}` adds `delta` to this node's entry through the sync engine and answers
 //!   `add_ok` at once; the engine, not the client, waits for the neighbours.
 //! - `read` answers `value` from the local counter only, so it stays available in a partition;
-//!   once gossip has quietened (Maelstrom waits 10 s after the heal before the final reads,
-//!   spec 3.2), every node's sum is the sum of every acknowledged add.
+//!   once gossip has quietened (Maelstrom waits after the heal before the final reads), every
+//!   node's sum is the sum of every acknowledged add.
 //!
-//! Both workloads share this module; they differ only in whether a negative delta is accepted.
-//! `g-counter` refuses one with error 12 rather than silently turning it into a decrement,
-//! which a grow-only counter cannot represent.
+//! Both workloads are this one [`Counter`]; they differ only in whether a negative delta is
+//! accepted. `g-counter` refuses one with error 12 rather than silently turning it into a
+//! decrement, which a grow-only counter cannot represent. `g-counter` may also keep its count
+//! in seq-kv instead ([`super::g_counter`]).
 
 use glomer_crdt::PNCounter;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use crate::gossip::{self, Gossip, GossipConfig};
-use crate::protocol::{Body, Error, Message};
-use crate::request::{self, Request};
+use crate::flags::FromFlags;
+use crate::gossip_config::GossipFlags;
+use crate::protocol::{Error, Message};
+use crate::replicated::{Crdt, Replica, Replicated};
 use crate::workload::Context;
 
-/// The requests both counters serve (peer gossip is handled before these are parsed).
+/// The requests both counters serve.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum CounterRequest {
@@ -32,81 +34,71 @@ pub enum CounterRequest {
     Read,
 }
 
-impl Request for CounterRequest {
-    const KINDS: &'static [&'static str] = &["add", "read"];
+/// The replies of both counters (and of the seq-kv g-counter).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CounterReply {
+    /// The add is done.
+    AddOk,
+    /// The counter's value.
+    ReadOk {
+        /// The sum.
+        value: i64,
+    },
 }
 
-/// A counter node's state: the replicated counter and whether it is grow-only.
-#[derive(Debug)]
+/// Error 12 for a negative delta on a grow-only counter.
+pub fn refuse_negative(delta: i64) -> Error {
+    Error::malformed(format!("g-counter only grows; delta {delta} is negative"))
+}
+
+/// A counter node's own part: whether it is grow-only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counter {
-    total: Gossip<PNCounter>,
-    grow_only: bool,
+    /// Refuse negative deltas (g-counter).
+    pub grow_only: bool,
 }
 
-impl Counter {
-    /// A counter replicated with `config`; `grow_only` refuses negative deltas.
-    pub fn new(config: GossipConfig, grow_only: bool) -> Self {
-        Self { total: Gossip::new(config), grow_only }
-    }
+impl Crdt for Counter {
+    type State = PNCounter;
+    type Request = CounterRequest;
 
-    /// The replicated counter, for inspection.
-    pub fn total(&self) -> &Gossip<PNCounter> {
-        &self.total
-    }
-
-    /// `Workload::on_init`.
-    pub fn on_init(&mut self, ctx: &mut Context) {
-        self.total.on_init(ctx);
-    }
-
-    /// `Workload::on_message`.
-    pub fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        if gossip::is_gossip(&msg) {
-            self.total.on_gossip(ctx, msg);
-            return Ok(());
-        }
-        match request::parse(&msg)? {
-            CounterRequest::Add { delta } if self.grow_only && delta < 0 => {
-                return Err(Error::malformed(format!("g-counter only grows; delta {delta} is negative")));
-            }
+    fn on_request(
+        &mut self,
+        replica: &mut Replica<PNCounter>,
+        ctx: &mut Context,
+        msg: Message,
+        request: CounterRequest,
+    ) -> Result<(), Error> {
+        match request {
+            CounterRequest::Add { delta } if self.grow_only && delta < 0 => return Err(refuse_negative(delta)),
             CounterRequest::Add { delta } => {
-                let me = self.total.replica_id();
-                self.total.mutate(ctx, |counter| counter.add(me, delta));
-                ctx.reply(&msg, Body::new("add_ok"));
+                let me = replica.id();
+                replica.mutate(ctx, |counter| counter.add(me, delta));
+                ctx.reply(&msg, CounterReply::AddOk);
             }
-            CounterRequest::Read => {
-                ctx.reply(&msg, Body::new("read_ok").with("value", self.total.state().value()));
-            }
+            CounterRequest::Read => ctx.reply(&msg, CounterReply::ReadOk { value: replica.state().value() }),
         }
         Ok(())
     }
+}
 
-    /// `Workload::on_timer`.
-    pub fn on_timer(&mut self, ctx: &mut Context, token: u64) {
-        self.total.on_timer(ctx, token);
+/// The pn-counter workload (adds of any sign).
+pub type PnCounter = Replicated<Counter>;
+
+/// Flags of `glomer-pn-counter`: the shared gossip flags.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Parser)]
+#[command(name = "glomer-pn-counter", about = "Maelstrom pn-counter node: a PN-Counter replicated by delta gossip")]
+pub struct PnCounterFlags {
+    /// How the counter is replicated.
+    #[command(flatten)]
+    pub gossip: GossipFlags,
+}
+
+impl FromFlags for PnCounter {
+    type Flags = PnCounterFlags;
+
+    fn from_flags(flags: PnCounterFlags) -> Self {
+        Replicated::new(Counter { grow_only: false }, flags.gossip.config())
     }
 }
-
-/// Implements `Workload` for a newtype around [`Counter`] by delegation.
-macro_rules! counter_workload {
-    ($name:ident) => {
-        impl $crate::workload::Workload for $name {
-            fn on_init(&mut self, ctx: &mut $crate::workload::Context) {
-                self.0.on_init(ctx);
-            }
-
-            fn on_message(
-                &mut self,
-                ctx: &mut $crate::workload::Context,
-                msg: $crate::protocol::Message,
-            ) -> Result<(), $crate::protocol::Error> {
-                self.0.on_message(ctx, msg)
-            }
-
-            fn on_timer(&mut self, ctx: &mut $crate::workload::Context, token: u64) {
-                self.0.on_timer(ctx, token);
-            }
-        }
-    };
-}
-pub(crate) use counter_workload;

@@ -1,15 +1,17 @@
-//! `echo` (spec section 4.1): answer `{"type":"echo","echo":V}` with `{"type":"echo_ok","echo":V}`,
-//! V returned exactly as it came (any JSON value, same JSON type).
+//! `echo` (Glomers challenge 1): answer `{"type":"echo","echo":V}` with
+//! `{"type":"echo_ok","echo":V}`, V returned exactly as it came (any JSON value, same JSON type).
 //!
-//! This module is the template every workload follows: a request enum tagged by `type`, its
-//! [`Request`] list of types, the flags, and a [`Workload`] whose `on_message` parses then acts.
+//! This module is the template every workload that keeps no replicated state follows: a request
+//! enum tagged by `type` (the one list of the types it serves), a reply type, the flags, and a
+//! [`Workload`] whose `on_message` parses then acts. Replicated workloads follow
+//! [`crate::replicated`] instead.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::flags::{FromFlags, NoFlags};
-use crate::protocol::{Body, Error, Message};
-use crate::request::{self, Request};
+use crate::protocol::{Error, Message};
+use crate::request;
 use crate::workload::{Context, Workload};
 
 /// The requests `echo` serves.
@@ -23,8 +25,15 @@ pub enum EchoRequest {
     },
 }
 
-impl Request for EchoRequest {
-    const KINDS: &'static [&'static str] = &["echo"];
+/// `echo`'s reply.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EchoReply {
+    /// The value, as it came.
+    EchoOk {
+        /// The value.
+        echo: Value,
+    },
 }
 
 /// The echo workload: stateless.
@@ -42,7 +51,7 @@ impl FromFlags for Echo {
 impl Workload for Echo {
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
         let EchoRequest::Echo { echo } = request::parse(&msg)?;
-        ctx.reply(&msg, Body::new("echo_ok").with("echo", echo));
+        ctx.reply(&msg, EchoReply::EchoOk { echo });
         Ok(())
     }
 }

@@ -1,5 +1,5 @@
-//! `g-counter` (spec section 4.5, Glomers challenge 4): non-negative adds, in one of two
-//! stores chosen by `--store`:
+//! `g-counter` (Glomers challenge 4): non-negative adds, in one of two stores chosen by
+//! `--store`:
 //!
 //! - `crdt` (default): a [`glomer_crdt::PNCounter`] replicated by delta gossip; see
 //!   [`super::counter`]. No Maelstrom service, reads answered locally.
@@ -8,13 +8,14 @@
 //!
 //! A negative delta gets error 12 in both.
 
-use super::counter::{Counter, CounterRequest};
+use super::counter::{refuse_negative, Counter, CounterRequest};
 use super::seq_kv_counter::SeqKvCounter;
 use crate::flags::FromFlags;
-use crate::gossip::GossipFlags;
+use crate::gossip_config::GossipFlags;
 use crate::protocol::{Error, Message};
+use crate::replicated::Replicated;
 use crate::request;
-use crate::workload::{CallId, Context, RpcError, Workload};
+use crate::workload::{CallId, Context, RpcError, Timer, Workload};
 
 /// Where the count lives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -42,7 +43,7 @@ pub struct GCounterFlags {
 #[derive(Debug)]
 pub enum GCounter {
     /// `--store crdt`.
-    Crdt(Box<Counter>),
+    Crdt(Box<Replicated<Counter>>),
     /// `--store seq-kv`.
     SeqKv(SeqKvCounter),
 }
@@ -52,7 +53,9 @@ impl FromFlags for GCounter {
 
     fn from_flags(flags: GCounterFlags) -> Self {
         match flags.store {
-            Store::Crdt => GCounter::Crdt(Box::new(Counter::new(flags.gossip.config(), true))),
+            Store::Crdt => {
+                GCounter::Crdt(Box::new(Replicated::new(Counter { grow_only: true }, flags.gossip.config())))
+            }
             Store::SeqKv => GCounter::SeqKv(SeqKvCounter::default()),
         }
     }
@@ -71,9 +74,7 @@ impl Workload for GCounter {
             GCounter::SeqKv(store) => store,
         };
         match request::parse(&msg)? {
-            CounterRequest::Add { delta } if delta < 0 => {
-                Err(Error::malformed(format!("g-counter only grows; delta {delta} is negative")))
-            }
+            CounterRequest::Add { delta } if delta < 0 => Err(refuse_negative(delta)),
             CounterRequest::Add { delta } => {
                 store.add(ctx, msg, delta);
                 Ok(())
@@ -91,9 +92,9 @@ impl Workload for GCounter {
         }
     }
 
-    fn on_timer(&mut self, ctx: &mut Context, token: u64) {
+    fn on_timer(&mut self, ctx: &mut Context, timer: Timer) {
         if let GCounter::Crdt(counter) = self {
-            counter.on_timer(ctx, token);
+            counter.on_timer(ctx, timer);
         }
     }
 }

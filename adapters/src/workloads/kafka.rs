@@ -1,4 +1,4 @@
-//! `kafka` (spec section 4.7, Glomers challenges 5a-5c): append-only logs with one owner per key,
+//! `kafka` (Glomers challenges 5a-5c): append-only logs with one owner per key,
 //! replicated to every node as deltas of one CRDT (see docs/kafka.md).
 //!
 //! - Each key has one owner, chosen by rendezvous hashing over `init`'s node list (every node
@@ -7,7 +7,7 @@
 //!   send to the owner ([`Context::call`]) and answers when the owner has. One writer per log is
 //!   what makes offsets unique, dense and increasing for every client.
 //! - The logs and the committed offsets are one state, `(LatticeMap<key, OpLog>, MaxMap<key>)`,
-//!   replicated by the delta sync engine ([`Gossip`]); the owner's appends reach every node as
+//!   replicated by the delta sync engine ([`Replicated`]); the owner's appends reach every node as
 //!   deltas.
 //! - `poll` answers from the local replica's contiguous prefix only ([`OpLog::read_from`]): a
 //!   replica missing an offset returns nothing past it, so a poll never skips an offset that a
@@ -16,7 +16,7 @@
 //! - `commit_offsets` raises the local [`MaxMap`]; `list_committed_offsets` answers from the
 //!   local replica. A stale answer is a lower offset, hence a re-read (Kafka's at-least-once),
 //!   which the checker allows: it never reads committed offsets, and an assign makes it forget
-//!   the process's position for every newly assigned key (spec 4.7). Forwarding the listing to
+//!   the process's position for every newly assigned key (docs/kafka.md). Forwarding the listing to
 //!   the owner would cost two messages per assign and buy no verdict.
 //!
 //! What it gives up: a partitioned owner's keys accept no sends from the other side (the
@@ -25,17 +25,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use glomer_crdt::{Lattice, LatticeMap, MaxMap, OpLog};
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::flags::FromFlags;
-use crate::gossip::{self, Flush, Gossip, GossipConfig, GossipFlags, JsonElement, Preset};
+use crate::gossip_config::{Flush, GossipConfig, GossipFlags, Preset};
+use crate::json_element::JsonElement;
 use crate::protocol::{Body, Error, ErrorCode, Message};
-use crate::request::{self, Request};
-use crate::workload::{CallId, Context, RpcError, Workload};
-
-/// The `type` of a send forwarded to the key's owner, and of its reply (`+ "_ok"`).
-pub const FORWARD_TYPE: &str = "forward_send";
+use crate::replicated::{Crdt, Replica, Replicated};
+use crate::request;
+use crate::workload::{CallId, Context, RpcError};
 
 /// Messages one poll returns at most, over all its keys: Kafka's own `max.poll.records`
 /// default. A client polling many long logs from 0 (Maelstrom's final phase: every key from the
@@ -47,7 +46,7 @@ pub const POLL_MSGS_MAX: usize = 500;
 pub type KafkaState = (LatticeMap<String, OpLog<JsonElement>>, MaxMap<String>);
 
 /// The requests `kafka` serves: Maelstrom's four, and a send forwarded by a peer.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum KafkaRequest {
     /// Append `msg` to `key`'s log.
@@ -81,8 +80,32 @@ pub enum KafkaRequest {
     },
 }
 
-impl Request for KafkaRequest {
-    const KINDS: &'static [&'static str] = &["send", "poll", "commit_offsets", "list_committed_offsets", FORWARD_TYPE];
+/// `kafka`'s replies, to clients and (`forward_send_ok`) to the peer that forwarded a send.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum KafkaReply {
+    /// The offset `msg` was appended at.
+    SendOk {
+        /// The offset.
+        offset: u64,
+    },
+    /// `[offset, msg]` pairs per key, keys with nothing to return left out.
+    PollOk {
+        /// Key -> pairs.
+        msgs: BTreeMap<String, Vec<(u64, Value)>>,
+    },
+    /// The commits are done.
+    CommitOffsetsOk,
+    /// The committed offset of each key that has one.
+    ListCommittedOffsetsOk {
+        /// Key -> offset.
+        offsets: BTreeMap<String, u64>,
+    },
+    /// The owner's answer to a forwarded send.
+    ForwardSendOk {
+        /// The offset.
+        offset: u64,
+    },
 }
 
 /// Flags of `glomer-kafka`.
@@ -108,9 +131,11 @@ pub struct KafkaFlags {
 const DEFAULT_FORWARD_TIMEOUT_MS: u64 = 2_000;
 
 /// The kafka workload.
+pub type Kafka = Replicated<Logs>;
+
+/// The kafka node's own part: sends forwarded to their owner and waiting for its answer.
 #[derive(Debug)]
-pub struct Kafka {
-    state: Gossip<KafkaState>,
+pub struct Logs {
     forward_timeout_ms: u64,
     /// Sends forwarded to their owner, by call, with the client's request. Bounded by the
     /// calls in flight ([`crate::workload::PENDING_CALLS_MAX`]): each call ends in a reply or
@@ -126,146 +151,150 @@ impl FromFlags for Kafka {
         if flags.gossip.flush.is_none() && flags.gossip.preset == Preset::default() {
             config.flush = Flush::Interval;
         }
-        Self::new(config, flags.forward_timeout_ms)
+        Logs::node(config, flags.forward_timeout_ms)
     }
 }
 
-impl Kafka {
+impl Logs {
     /// A node replicating with `config`, forwarding sends with `forward_timeout_ms`.
-    pub fn new(config: GossipConfig, forward_timeout_ms: u64) -> Self {
-        Self { state: Gossip::new(config), forward_timeout_ms, forwarded: HashMap::new() }
+    pub fn node(config: GossipConfig, forward_timeout_ms: u64) -> Kafka {
+        Replicated::new(Self { forward_timeout_ms, forwarded: HashMap::new() }, config)
     }
 
-    /// The replicated state, for inspection.
-    pub fn state(&self) -> &Gossip<KafkaState> {
-        &self.state
-    }
-
-    /// Appends `msg` to `key`'s log (this node owns it) and returns its offset.
-    fn append(&mut self, ctx: &mut Context, key: String, msg: Value) -> u64 {
-        self.state.mutate_with(ctx, |(logs, _)| {
-            let mut offset = 0;
-            let delta = logs.update(key, |log| {
-                let (at, delta) = log.append(JsonElement(msg));
-                offset = at;
-                delta
-            });
-            ((delta, MaxMap::new()), offset)
-        })
-    }
-
-    fn on_send(&mut self, ctx: &mut Context, msg: Message, key: String, value: Value) {
+    fn on_send(
+        &mut self,
+        replica: &mut Replica<KafkaState>,
+        ctx: &mut Context,
+        msg: Message,
+        key: String,
+        value: Value,
+    ) {
         let owner = owner_of(&key, ctx.node_ids()).unwrap_or(ctx.node_id()).to_owned();
         if owner == ctx.node_id() {
-            let offset = self.append(ctx, key, value);
-            ctx.reply(&msg, Body::new("send_ok").with("offset", offset));
+            let offset = append(replica, ctx, key, value);
+            ctx.reply(&msg, KafkaReply::SendOk { offset });
             return;
         }
-        let forward = Body::new(FORWARD_TYPE).with("key", key).with("msg", value);
-        let call = ctx.call(&owner, forward, self.forward_timeout_ms);
-        self.forwarded.insert(call, msg);
-    }
-
-    fn on_forward(&mut self, ctx: &mut Context, msg: &Message, key: String, value: Value) -> Result<(), Error> {
-        if owner_of(&key, ctx.node_ids()) != Some(ctx.node_id()) {
-            // Nodes agree on owners unless their node lists differ; appending here would put a
-            // second writer on the log, so refuse (definite: nothing was written).
-            let text = format!("{} does not own key {key:?}", ctx.node_id());
-            return Err(Error::new(ErrorCode::TemporarilyUnavailable, text));
+        match Body::from_serialize(&KafkaRequest::ForwardSend { key, msg: value }) {
+            Ok(forward) => {
+                let call = ctx.call(&owner, forward, self.forward_timeout_ms);
+                self.forwarded.insert(call, msg);
+            }
+            Err(err) => tracing::error!(%err, "a forward that is not a message body; not sent"),
         }
-        let offset = self.append(ctx, key, value);
-        ctx.reply(msg, Body::new(format!("{FORWARD_TYPE}_ok")).with("offset", offset));
-        Ok(())
-    }
-
-    fn poll(&self, offsets: &BTreeMap<String, i64>) -> Map<String, Value> {
-        let mut msgs = Map::new();
-        let mut budget = POLL_MSGS_MAX;
-        for (key, &from) in offsets {
-            let Some(log) = self.state.state().0.get(key) else { continue };
-            let from = u64::try_from(from).unwrap_or(0);
-            let pairs: Vec<Value> = log.read_from(from).take(budget).map(|(offset, m)| json!([offset, m.0])).collect();
-            budget -= pairs.len();
-            if !pairs.is_empty() {
-                msgs.insert(key.clone(), Value::Array(pairs));
-            }
-            if budget == 0 {
-                break;
-            }
-        }
-        msgs
-    }
-
-    fn commit(&mut self, ctx: &mut Context, offsets: BTreeMap<String, i64>) {
-        self.state.mutate(ctx, |(_, committed)| {
-            let mut delta = MaxMap::new();
-            for (key, offset) in offsets {
-                // Negative offsets commit nothing; 0 is MaxMap's bottom and reads as "no commit",
-                // which a client treats exactly as a commit of 0 (it starts at 0 either way).
-                if let Ok(offset) = u64::try_from(offset) {
-                    delta.join(&committed.raise(key, offset));
-                }
-            }
-            (LatticeMap::new(), delta)
-        });
-    }
-
-    fn committed(&self, keys: &[String]) -> Map<String, Value> {
-        let committed = &self.state.state().1;
-        keys.iter().filter(|k| committed.get(k) > 0).map(|k| (k.clone(), json!(committed.get(k)))).collect()
     }
 }
 
-impl Workload for Kafka {
-    fn on_init(&mut self, ctx: &mut Context) {
-        self.state.on_init(ctx);
-    }
+impl Crdt for Logs {
+    type State = KafkaState;
+    type Request = KafkaRequest;
 
-    fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        if gossip::is_gossip(&msg) {
-            self.state.on_gossip(ctx, msg);
-            return Ok(());
-        }
-        match request::parse(&msg)? {
-            KafkaRequest::Send { key, msg: value } => self.on_send(ctx, msg, key, value),
-            KafkaRequest::ForwardSend { key, msg: value } => self.on_forward(ctx, &msg, key, value)?,
+    fn on_request(
+        &mut self,
+        replica: &mut Replica<KafkaState>,
+        ctx: &mut Context,
+        msg: Message,
+        request: KafkaRequest,
+    ) -> Result<(), Error> {
+        match request {
+            KafkaRequest::Send { key, msg: value } => self.on_send(replica, ctx, msg, key, value),
+            KafkaRequest::ForwardSend { key, msg: value } => {
+                if owner_of(&key, ctx.node_ids()) != Some(ctx.node_id()) {
+                    // Nodes agree on owners unless their node lists differ; appending here
+                    // would put a second writer on the log, so refuse (definite: nothing was
+                    // written).
+                    let text = format!("{} does not own key {key:?}", ctx.node_id());
+                    return Err(Error::new(ErrorCode::TemporarilyUnavailable, text));
+                }
+                let offset = append(replica, ctx, key, value);
+                ctx.reply(&msg, KafkaReply::ForwardSendOk { offset });
+            }
             KafkaRequest::Poll { offsets } => {
-                let msgs = self.poll(&offsets);
-                ctx.reply(&msg, Body::new("poll_ok").with("msgs", msgs));
+                ctx.reply(&msg, KafkaReply::PollOk { msgs: poll(replica.state(), &offsets) })
             }
             KafkaRequest::CommitOffsets { offsets } => {
-                self.commit(ctx, offsets);
-                ctx.reply(&msg, Body::new("commit_offsets_ok"));
+                replica.mutate(ctx, |state| commit(state, offsets));
+                ctx.reply(&msg, KafkaReply::CommitOffsetsOk);
             }
             KafkaRequest::ListCommittedOffsets { keys } => {
-                let offsets = self.committed(&keys);
-                ctx.reply(&msg, Body::new("list_committed_offsets_ok").with("offsets", offsets));
+                let committed = &replica.state().1;
+                let offsets =
+                    keys.into_iter().map(|k| (committed.get(&k), k)).filter(|(o, _)| *o > 0).map(|(o, k)| (k, o));
+                ctx.reply(&msg, KafkaReply::ListCommittedOffsetsOk { offsets: offsets.collect() });
             }
         }
         Ok(())
     }
 
-    fn on_reply(&mut self, ctx: &mut Context, call: CallId, reply: Result<Message, RpcError>) {
+    fn on_reply(
+        &mut self,
+        _: &mut Replica<KafkaState>,
+        ctx: &mut Context,
+        call: CallId,
+        reply: Result<Message, RpcError>,
+    ) {
         let Some(request) = self.forwarded.remove(&call) else { return };
-        let offset = reply.as_ref().ok().and_then(|m| m.body.get("offset")).and_then(Value::as_u64);
-        match (reply, offset) {
-            (Ok(_), Some(offset)) => ctx.reply(&request, Body::new("send_ok").with("offset", offset)),
-            (Ok(m), None) => {
+        match reply.map(|m| (request::parse::<KafkaReply>(&m), m)) {
+            Ok((Ok(KafkaReply::ForwardSendOk { offset }), _)) => ctx.reply(&request, KafkaReply::SendOk { offset }),
+            Ok((_, m)) => {
                 let text = format!("owner {} answered the forwarded send with {:?}", m.src, m.body.kind);
-                ctx.reply(&request, Error::new(ErrorCode::Crash, text).to_body());
+                ctx.reply_error(&request, &Error::new(ErrorCode::Crash, text));
             }
-            (Err(RpcError::Remote(err)), _) => ctx.reply(&request, err.to_body()),
-            (Err(RpcError::Timeout), _) => {
+            Err(RpcError::Remote(err)) => ctx.reply_error(&request, &err),
+            Err(RpcError::Timeout) => {
                 // Indefinite: the owner may have appended and its answer been lost.
                 let text = format!("the key's owner did not answer within {} ms", self.forward_timeout_ms);
-                ctx.reply(&request, Error::new(ErrorCode::Timeout, text).to_body());
+                ctx.reply_error(&request, &Error::new(ErrorCode::Timeout, text));
             }
         }
     }
+}
 
-    fn on_timer(&mut self, ctx: &mut Context, token: u64) {
-        self.state.on_timer(ctx, token);
+/// Appends `value` to `key`'s log (this node owns it) and returns its offset.
+fn append(replica: &mut Replica<KafkaState>, ctx: &mut Context, key: String, value: Value) -> u64 {
+    replica.mutate_with(ctx, |(logs, _)| {
+        let mut offset = 0;
+        let delta = logs.update(key, |log| {
+            let (at, delta) = log.append(JsonElement(value));
+            offset = at;
+            delta
+        });
+        ((delta, MaxMap::new()), offset)
+    })
+}
+
+/// Each key's messages from the asked offset on, within [`POLL_MSGS_MAX`] in all.
+fn poll(state: &KafkaState, offsets: &BTreeMap<String, i64>) -> BTreeMap<String, Vec<(u64, Value)>> {
+    let mut msgs = BTreeMap::new();
+    let mut budget = POLL_MSGS_MAX;
+    for (key, &from) in offsets {
+        let Some(log) = state.0.get(key) else { continue };
+        let from = u64::try_from(from).unwrap_or(0);
+        let pairs: Vec<(u64, Value)> =
+            log.read_from(from).take(budget).map(|(offset, m)| (offset, m.0.clone())).collect();
+        budget -= pairs.len();
+        if !pairs.is_empty() {
+            msgs.insert(key.clone(), pairs);
+        }
+        if budget == 0 {
+            break;
+        }
     }
+    msgs
+}
+
+/// The delta-mutator of a commit: raises each key's committed offset.
+fn commit(state: &mut KafkaState, offsets: BTreeMap<String, i64>) -> KafkaState {
+    let committed = &mut state.1;
+    let mut delta = MaxMap::new();
+    for (key, offset) in offsets {
+        // Negative offsets commit nothing; 0 is MaxMap's bottom and reads as "no commit",
+        // which a client treats exactly as a commit of 0 (it starts at 0 either way).
+        if let Ok(offset) = u64::try_from(offset) {
+            delta.join(&committed.raise(key, offset));
+        }
+    }
+    (LatticeMap::new(), delta)
 }
 
 /// The owner of `key` among `nodes` by rendezvous (highest random weight) hashing: every node
@@ -291,6 +320,8 @@ fn rendezvous_score(key: &str, node: &str) -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
     use crate::Node;
 
@@ -314,7 +345,7 @@ mod tests {
     }
 
     fn node(id: &str, all: &[String]) -> Node<Kafka> {
-        let mut node = Node::new(Kafka::new(GossipConfig::default(), 1_000));
+        let mut node = Node::new(Logs::node(GossipConfig::default(), 1_000));
         let mut body = Body::new("init").with("node_id", id).with("node_ids", all.to_vec());
         body.msg_id = Some(1);
         node.handle_message(Message { src: "c0".into(), dest: id.into(), body }, 0);
@@ -373,7 +404,7 @@ mod tests {
         let key = (0..).map(|k: u32| k.to_string()).find(|k| owner_of(k, &all) == Some("n1")).unwrap();
         let (mut n0, mut n1) = (node("n0", &all), node("n1", &all));
         let out = request(&mut n0, Body::new("send").with("key", key.clone()).with("msg", 3), 1);
-        let forward = out.into_iter().find(|m| m.body.kind == FORWARD_TYPE).expect("forwarded to the owner");
+        let forward = out.into_iter().find(|m| m.body.kind == "forward_send").expect("forwarded to the owner");
         assert_eq!(forward.dest, "n1");
         n1.handle_message(forward, 1);
         let reply = n1.take_outbox().into_iter().find(|m| m.dest == "n0" && m.body.in_reply_to.is_some()).unwrap();

@@ -1,7 +1,8 @@
 //! The challenge-4 g-counter as the Fly.io page asks for it: stateless nodes that keep the
 //! count in Maelstrom's `seq-kv` service (`glomer-g-counter --store seq-kv`).
 //!
-//! seq-kv is sequentially consistent, not linearizable (spec section 5.2): a request may be
+//! seq-kv is sequentially consistent, not linearizable (Maelstrom's
+//! [services](https://github.com/jepsen-io/maelstrom/blob/main/doc/services.md)): a request may be
 //! judged against a stale state, but each caller's view only moves forward and jumps to the
 //! newest state on every successful mutation it makes. The scheme leans on exactly that:
 //!
@@ -22,12 +23,12 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use crate::protocol::{Body, Error, ErrorCode, Message};
+use super::counter::CounterReply;
+use crate::protocol::{Error, ErrorCode, Message};
 use crate::services::{self, Cas, Kv, KvError};
 use crate::workload::{CallId, Context, RpcError};
 
-/// How long one seq-kv call may take. Service traffic gets the test's latency both ways
-/// (spec 6.1), so this allows for `--latency` up to several hundred ms.
+/// How long one seq-kv call may take. Service traffic gets the test's latency both ways, so this allows for `--latency` up to several hundred ms.
 pub const CALL_TIMEOUT_MS: u64 = 2_000;
 
 /// Read-then-cas rounds one add may take before giving up. Only adds on the same node race
@@ -95,7 +96,7 @@ impl SeqKvCounter {
                 Err(err) => fail(ctx, &request, ErrorCode::TemporarilyUnavailable, &err),
             },
             Some(Step::AddCas { request, delta, attempt }) => match services::decode_cas(reply) {
-                Ok(()) => ctx.reply(&request, Body::new("add_ok")),
+                Ok(()) => ctx.reply(&request, CounterReply::AddOk),
                 Err(KvError::PreconditionFailed(_) | KvError::KeyDoesNotExist) if attempt < ADD_ATTEMPTS_MAX => {
                     self.start_add(ctx, request, delta, attempt + 1);
                 }
@@ -124,7 +125,7 @@ impl SeqKvCounter {
         let Some(to) = current.as_i64().and_then(|v| v.checked_add(delta)) else {
             let err =
                 Error::new(ErrorCode::TemporarilyUnavailable, format!("counter value {current} cannot take {delta}"));
-            ctx.reply(&request, err.to_body());
+            ctx.reply_error(&request, &err);
             return;
         };
         let cas = Cas { from: current, to: Value::from(to), create_if_not_exists: true };
@@ -145,7 +146,7 @@ impl SeqKvCounter {
         pending.remaining = pending.remaining.saturating_sub(1);
         if pending.remaining == 0 {
             if let Some(done) = self.reads.remove(&read) {
-                ctx.reply(&done.request, Body::new("read_ok").with("value", done.sum));
+                ctx.reply(&done.request, CounterReply::ReadOk { value: done.sum });
             }
         }
     }
@@ -159,5 +160,5 @@ impl SeqKvCounter {
 }
 
 fn fail(ctx: &mut Context, request: &Message, code: ErrorCode, err: &KvError) {
-    ctx.reply(request, Error::new(code, format!("seq-kv: {err}")).to_body());
+    ctx.reply_error(request, &Error::new(code, format!("seq-kv: {err}")));
 }

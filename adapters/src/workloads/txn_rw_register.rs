@@ -1,6 +1,6 @@
-//! `txn-rw-register` (spec section 4.8, Glomers challenges 6a-6c): totally available
+//! `txn-rw-register` (Glomers challenges 6a-6c): totally available
 //! read/write transactions on a last-writer-wins map, replicated by delta gossip (see
-//! [`crate::gossip`] and docs/txn.md).
+//! [`crate::replicated`] and docs/txn.md).
 //!
 //! A transaction runs to completion inside the one event that delivers it, against the node's
 //! local [`LwwMap`], so it reads one snapshot and never waits on another node:
@@ -19,16 +19,17 @@
 use std::collections::BTreeMap;
 
 use glomer_crdt::{Hlc, LwwMap, ReplicaId};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::flags::FromFlags;
-use crate::gossip::{self, Flush, Gossip, GossipFlags, JsonElement, Preset};
-use crate::protocol::{Body, Error, Message};
-use crate::request::{self, Request};
-use crate::workload::{Context, Workload};
+use crate::gossip_config::{Flush, GossipFlags, Preset};
+use crate::json_element::JsonElement;
+use crate::protocol::{Error, Message};
+use crate::replicated::{Crdt, Replica, Replicated};
+use crate::workload::Context;
 
-/// The replicated registers: the key's JSON text to the value, as exact JSON (spec section 1.2).
+/// The replicated registers: the key's JSON text to the value, as exact JSON.
 ///
 /// Keys are held as text because the engine's messages are JSON, where a map key must be a
 /// string: a [`JsonElement`] key `1` would come back from a peer as the string `"1"`. The text
@@ -40,7 +41,7 @@ pub type Registers = LwwMap<String, JsonElement>;
 /// (default 4); a thousand is far beyond any test and keeps one request from holding the node.
 pub const MICRO_OPS_MAX: usize = 1_000;
 
-/// The requests `txn-rw-register` serves (peer gossip is handled before these are parsed).
+/// The requests `txn-rw-register` serves.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum TxnRequest {
@@ -51,8 +52,15 @@ pub enum TxnRequest {
     },
 }
 
-impl Request for TxnRequest {
-    const KINDS: &'static [&'static str] = &["txn"];
+/// `txn-rw-register`'s reply.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TxnReply {
+    /// The micro-ops, reads filled in.
+    TxnOk {
+        /// `[f, key, value]` triples.
+        txn: Vec<(String, Value, Value)>,
+    },
 }
 
 /// Flags of `glomer-txn-rw-register`: the shared gossip flags, with batched flushing by default.
@@ -70,9 +78,11 @@ pub struct TxnFlags {
 }
 
 /// The txn-rw-register workload.
+pub type TxnRwRegister = Replicated<Transactions>;
+
+/// The transaction node's own part: the clock that stamps its writes.
 #[derive(Debug)]
-pub struct TxnRwRegister {
-    registers: Gossip<Registers>,
+pub struct Transactions {
     clock: Hlc,
 }
 
@@ -81,29 +91,53 @@ impl FromFlags for TxnRwRegister {
 
     fn from_flags(flags: TxnFlags) -> Self {
         let mut config = flags.gossip.config();
-        // Transactions arrive at up to 1,000 per second (spec section 9, 6a-6c): the balanced
+        // Transactions arrive at up to 1,000 per second (challenges 6a-6c): the balanced
         // preset's "leaves send at once" would cost a message per transaction on two nodes.
         if flags.gossip.flush.is_none() && flags.gossip.preset != Preset::Latency {
             config.flush = Flush::Interval;
         }
         // A relay must pass a transaction's delta on whole (docs/txn.md, "Consistency").
         config.remove_redundancy = false;
-        Self { registers: Gossip::new(config), clock: Hlc::new(ReplicaId(0)) }
+        // The clock gets the replica id once `init` names the node (`on_start`).
+        Replicated::new(Transactions { clock: Hlc::new(ReplicaId(0)) }, config)
     }
 }
 
-impl TxnRwRegister {
-    /// The replicated registers, for inspection.
-    pub fn registers(&self) -> &Gossip<Registers> {
-        &self.registers
+impl Crdt for Transactions {
+    type State = Registers;
+    type Request = TxnRequest;
+
+    fn on_start(&mut self, replica: &Replica<Registers>) {
+        // Timestamps carry the engine's replica id, so two nodes never draw the same one.
+        self.clock = Hlc::new(replica.id());
     }
 
+    fn on_request(
+        &mut self,
+        replica: &mut Replica<Registers>,
+        ctx: &mut Context,
+        msg: Message,
+        request: TxnRequest,
+    ) -> Result<(), Error> {
+        let TxnRequest::Txn { txn } = request;
+        let txn = self.run(replica, ctx, txn)?;
+        ctx.reply(&msg, TxnReply::TxnOk { txn });
+        Ok(())
+    }
+}
+
+impl Transactions {
     /// Runs `txn` against the local state and returns the completed micro-ops.
-    fn run(&mut self, ctx: &mut Context, txn: Vec<(String, Value, Value)>) -> Result<Vec<Value>, Error> {
+    fn run(
+        &mut self,
+        replica: &mut Replica<Registers>,
+        ctx: &mut Context,
+        txn: Vec<(String, Value, Value)>,
+    ) -> Result<Vec<(String, Value, Value)>, Error> {
         if txn.len() > MICRO_OPS_MAX {
             return Err(Error::malformed(format!("more than {MICRO_OPS_MAX} micro-ops")));
         }
-        let state = self.registers.state();
+        let state = replica.state();
         let mut writes: BTreeMap<String, JsonElement> = BTreeMap::new();
         let mut done = Vec::with_capacity(txn.len());
         for (f, key, value) in txn {
@@ -119,37 +153,14 @@ impl TxnRwRegister {
                 }
                 other => return Err(Error::malformed(format!("unknown micro-op {other:?}"))),
             };
-            done.push(Value::Array(vec![Value::String(f), key, value]));
+            done.push((f, key, value));
         }
         if !writes.is_empty() {
             let ts = self.clock.now(ctx.now_ms());
             let writes = writes.into_iter().map(|(k, v)| (k, Some(v)));
-            self.registers.mutate(ctx, |map| map.apply_all(writes, ts));
+            replica.mutate(ctx, |map| map.apply_all(writes, ts));
         }
         Ok(done)
-    }
-}
-
-impl Workload for TxnRwRegister {
-    fn on_init(&mut self, ctx: &mut Context) {
-        self.registers.on_init(ctx);
-        // Timestamps carry the engine's replica id, so two nodes never draw the same one.
-        self.clock = Hlc::new(self.registers.replica_id());
-    }
-
-    fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        if gossip::is_gossip(&msg) {
-            self.registers.on_gossip(ctx, msg);
-            return Ok(());
-        }
-        let TxnRequest::Txn { txn } = request::parse(&msg)?;
-        let done = self.run(ctx, txn)?;
-        ctx.reply(&msg, Body::new("txn_ok").with("txn", done));
-        Ok(())
-    }
-
-    fn on_timer(&mut self, ctx: &mut Context, token: u64) {
-        self.registers.on_timer(ctx, token);
     }
 }
 
@@ -158,7 +169,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::{ErrorCode, Node};
+    use crate::{Body, ErrorCode, Node};
 
     /// Nodes `n0..n{count-1}` with default flags, initialised.
     fn cluster(count: usize) -> Vec<Node<TxnRwRegister>> {

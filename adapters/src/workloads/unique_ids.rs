@@ -1,4 +1,4 @@
-//! `unique-ids` (spec section 4.2): answer `{"type":"generate"}` with an id no other `generate`
+//! `unique-ids` (Glomers challenge 2): answer `{"type":"generate"}` with an id no other `generate`
 //! of the test ever returns, totally available under partitions (challenge 2).
 //!
 //! # Why the ids are unique
@@ -11,16 +11,16 @@
 //!   runs of one node collide only if their nonces are equal: probability 2⁻⁶⁴ per pair of runs.
 //!
 //! No message is exchanged with peers or services, so a partition cannot delay a reply: the
-//! node is totally available (spec section 9, challenge 2). The workload reads no clock, which
+//! node is totally available. The workload reads no clock, which
 //! keeps it deterministic under the harness's virtual time when the nonce is given by a flag.
 //! Every id is a JSON string, so Maelstrom's checker can compare any two of them for its
-//! `:range` statistic (spec section 4.2).
+//! `:range` statistic.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::flags::FromFlags;
-use crate::protocol::{Body, Error, Message};
-use crate::request::{self, Request};
+use crate::protocol::{Error, Message};
+use crate::request;
 use crate::workload::{Context, Workload};
 
 /// The requests `unique-ids` serves.
@@ -31,8 +31,15 @@ pub enum UniqueIdsRequest {
     Generate,
 }
 
-impl Request for UniqueIdsRequest {
-    const KINDS: &'static [&'static str] = &["generate"];
+/// `unique-ids`' reply.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum UniqueIdsReply {
+    /// A fresh id.
+    GenerateOk {
+        /// The id.
+        id: String,
+    },
 }
 
 /// Flags of `glomer-unique-ids`.
@@ -76,7 +83,7 @@ impl Workload for UniqueIds {
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
         let UniqueIdsRequest::Generate = request::parse(&msg)?;
         let id = self.next_id(ctx.node_id());
-        ctx.reply(&msg, Body::new("generate_ok").with("id", id));
+        ctx.reply(&msg, UniqueIdsReply::GenerateOk { id });
         Ok(())
     }
 }
@@ -84,7 +91,7 @@ impl Workload for UniqueIds {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Node;
+    use crate::{Body, Node};
 
     fn ids(boot_nonce: u64, node_id: &str, count: u64) -> Vec<String> {
         let mut node = Node::new(UniqueIds::new(boot_nonce));

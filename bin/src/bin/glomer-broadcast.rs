@@ -1,5 +1,5 @@
-//! Maelstrom `broadcast` node (spec section 4.3; flags in docs/broadcast.md).
+//! Maelstrom `broadcast` node (Glomers challenges 3a-3e; flags in docs/broadcast.md).
 
 fn main() -> anyhow::Result<()> {
-    glomer_nodes::run_node::<glomer_adapters::workloads::broadcast::Broadcast>()
+    glomer_nodes::run_node::<glomer_adapters::workloads::set::Broadcast>()
 }

@@ -1,5 +1,5 @@
-//! Maelstrom `g-set` node (spec section 4; flags in docs/counters.md).
+//! Maelstrom `g-set` node (Maelstrom's CRDT workloads; flags in docs/counters.md).
 
 fn main() -> anyhow::Result<()> {
-    glomer_nodes::run_node::<glomer_adapters::workloads::g_set::GSetNode>()
+    glomer_nodes::run_node::<glomer_adapters::workloads::set::GSetNode>()
 }

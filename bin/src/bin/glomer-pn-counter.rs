@@ -1,5 +1,5 @@
-//! Maelstrom `pn-counter` node (spec section 4; flags in docs/counters.md).
+//! Maelstrom `pn-counter` node (Maelstrom's CRDT workloads; flags in docs/counters.md).
 
 fn main() -> anyhow::Result<()> {
-    glomer_nodes::run_node::<glomer_adapters::workloads::pn_counter::PnCounter>()
+    glomer_nodes::run_node::<glomer_adapters::workloads::counter::PnCounter>()
 }

@@ -1,4 +1,4 @@
-//! Maelstrom `unique-ids` node (spec section 4.2).
+//! Maelstrom `unique-ids` node (Glomers challenge 2).
 
 fn main() -> anyhow::Result<()> {
     glomer_nodes::run_node::<glomer_adapters::workloads::unique_ids::UniqueIds>()

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use glomer_adapters::workloads::BoxedWorkload;
-use glomer_adapters::{Body, Context, Error, Message, Workload};
+use glomer_adapters::{Body, Context, Error, Message, Timer, Workload};
 use serde_json::{json, Value};
 
 #[path = "nodes_kv.rs"]
@@ -14,7 +14,7 @@ pub mod nodes_kv;
 
 /// Gossip period of the test nodes.
 const GOSSIP_INTERVAL_MS: u64 = 100;
-const GOSSIP_TIMER: u64 = 1;
+const GOSSIP_TIMER: Timer = Timer::Token(1);
 
 /// Every behaviour by name, as `test_node BEHAVIOUR` takes it.
 pub fn build(name: &str) -> Option<BoxedWorkload> {
@@ -130,7 +130,7 @@ impl Workload for SetNode {
         Ok(())
     }
 
-    fn on_timer(&mut self, ctx: &mut Context, _token: u64) {
+    fn on_timer(&mut self, ctx: &mut Context, _timer: Timer) {
         ctx.set_timer(GOSSIP_INTERVAL_MS, GOSSIP_TIMER);
         if matches!(self.fault, Fault::NoGossip | Fault::SendOnce) || self.values.is_empty() {
             return;
@@ -176,7 +176,7 @@ impl Workload for CounterNode {
         Ok(())
     }
 
-    fn on_timer(&mut self, ctx: &mut Context, _token: u64) {
+    fn on_timer(&mut self, ctx: &mut Context, _timer: Timer) {
         ctx.set_timer(GOSSIP_INTERVAL_MS, GOSSIP_TIMER);
         let own = self.counts.get(ctx.node_id()).copied().unwrap_or(0);
         for peer in &peers(ctx) {
