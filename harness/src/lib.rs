@@ -13,13 +13,13 @@
 //! - [`executor`] runs the nodes, as processes ([`executor::process`]) or in-process under
 //!   virtual time ([`executor::sim`]).
 //! - [`net`] is the simulated network and its journal; [`services`] the KV and TSO services;
-//!   [`nemesis`] the partitions.
+//!   [`nemesis`] the partition, kill and pause faults.
 //! - [`workload`] has one module per Maelstrom workload: setup, generator, client, checker;
 //!   [`client`] holds the RPC rules they share; [`op`] the ops and completions everything
 //!   passes around; [`worker`] the workers that perform them.
 //! - [`checker`] holds the checkers; [`results`] assembles Maelstrom's results map, and
-//!   [`report`] writes the pages and figures people read; [`run`] ties a run together and
-//!   writes the store directory.
+//!   [`report`] writes the pages and figures people read from a run's [`outcome::Report`];
+//!   [`run`] ties a run together and writes the store directory.
 //!
 //! # Example
 //!
@@ -49,6 +49,7 @@ pub mod history;
 pub mod nemesis;
 pub mod net;
 pub mod op;
+pub mod outcome;
 pub mod report;
 pub mod results;
 pub mod run;

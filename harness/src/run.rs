@@ -13,12 +13,9 @@ use crate::config::{ExecutorKind, TestConfig};
 use crate::executor::process::ProcessExecutor;
 use crate::executor::sim::SimExecutor;
 use crate::executor::Executor;
-use crate::history::{Op, Validity};
-use crate::nemesis::FaultPeriod;
-use crate::net::journal::Journal;
-use crate::net::stats::NetStats;
+pub use crate::outcome::Report;
 use crate::report;
-use crate::results::{analyze, Analysis};
+use crate::results::analyze;
 use crate::test::{Test, TestError};
 use crate::workload::{self, TestWorkload};
 
@@ -43,34 +40,6 @@ impl RunError {
             RunError::Config(_) => 254,
             _ => 255,
         }
-    }
-}
-
-/// A finished run.
-#[derive(Debug)]
-pub struct Report {
-    /// Verdict and results map.
-    pub analysis: Analysis,
-    /// The history.
-    pub history: Vec<Op>,
-    /// The journal's counts.
-    pub net: NetStats,
-    /// Server messages sent per second.
-    pub server_sends_per_s: Vec<u64>,
-    /// Nodes muted and why.
-    pub problems: Vec<String>,
-    /// When each fault of the nemesis was in force, for plots that mark them.
-    pub faults: Vec<FaultPeriod>,
-    /// The journaled window of messages, for messages.svg.
-    pub messages: Journal,
-    /// The settings the run used.
-    pub config: TestConfig,
-}
-
-impl Report {
-    /// The verdict.
-    pub fn valid(&self) -> Validity {
-        self.analysis.valid
     }
 }
 

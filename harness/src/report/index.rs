@@ -9,8 +9,8 @@ use serde_json::Value;
 use super::faults::FaultPeriod;
 use super::{escape, seconds, FIGURES};
 use crate::history::Validity;
+use crate::outcome::Report;
 use crate::results::summary;
-use crate::run::Report;
 
 /// Pages and data files of the store folder, with what each holds.
 const FILES: [(&str, &str); 4] = [

@@ -24,7 +24,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::history::OpType;
-use crate::run::Report;
+use crate::outcome::Report;
 
 /// Figures drawn into every store folder, with the caption index.html gives them.
 pub const FIGURES: [(&str, &str); 4] = [
