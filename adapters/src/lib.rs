@@ -45,7 +45,6 @@ pub mod replicated;
 pub mod request;
 pub mod runtime;
 pub mod services;
-mod typed_body;
 pub mod workload;
 pub mod workloads;
 

@@ -9,6 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+/// A serde type straight into a [`Body`], for typed replies and requests.
+mod typed_body;
+
 /// One message on the wire: `{"src", "dest", "body"}`. The one type for Maelstrom's envelope,
 /// used by the nodes and by the harness that runs them.
 ///
@@ -91,7 +94,7 @@ impl Body {
     /// The body of a typed reply or request: `value` serialises to an object whose `type` is
     /// the kind (a serde struct or enum with `#[serde(tag = "type")]`).
     pub fn from_serialize(value: &impl Serialize) -> Result<Self, serde_json::Error> {
-        crate::typed_body::to_body(value)
+        typed_body::to_body(value)
     }
 }
 

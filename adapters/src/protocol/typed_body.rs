@@ -7,7 +7,7 @@
 use serde::ser::{self, Impossible, Serialize};
 use serde_json::{Error, Value};
 
-use crate::protocol::Body;
+use super::Body;
 
 /// `value` as a body; an error when it is not an object with a string `type`.
 pub(crate) fn to_body(value: &impl Serialize) -> Result<Body, Error> {
