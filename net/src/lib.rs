@@ -55,6 +55,7 @@
 mod config;
 mod durability;
 mod error;
+mod gate;
 mod identity;
 mod link;
 mod listener;
@@ -69,7 +70,7 @@ pub use config::{
     NetConfig, SwimConfig, DEFAULT_ANNOUNCE_INTERVAL_MS, DEFAULT_GOSSIP_INTERVAL_MS, DEFAULT_PEER_QUEUE_FRAMES,
     DEFAULT_PROBE_PERIOD_MS, DEFAULT_PROBE_RTT_MS, DEFAULT_SUSPECT_TO_DOWN_AFTER_MS,
 };
-pub use durability::{Durability, DurabilityError, InMemory, Recovered};
+pub use durability::{Durability, DurabilityError, InMemory, Pending, Recovered};
 pub use error::NetError;
 pub use member::{Member, MemberState};
 pub use replica::{Changes, Replica, ReplicaBuilder};

@@ -133,6 +133,7 @@ impl<L: Replicated> ReplicaBuilder<L> {
             links: Default::default(),
             lagging: Default::default(),
             frames_dropped: 0,
+            gate: Default::default(),
             snapshot: None,
             changed: false,
             started: Instant::now(),
@@ -247,7 +248,11 @@ impl<L: Replicated> Replica<L> {
     ) -> Result<R, NetError> {
         let (reply, result) = oneshot::channel();
         self.commands.send(sync_loop::mutation(f, reply)).await.map_err(|_| NetError::Stopped)?;
-        result.await.map_err(|_| NetError::Stopped)?.map_err(NetError::Durability)
+        let (result, recorded) = result.await.map_err(|_| NetError::Stopped)?;
+        if let Some(recorded) = recorded {
+            recorded.await.map_err(NetError::Durability)?;
+        }
+        Ok(result)
     }
 
     /// A snapshot of the state, which the caller may keep while the replica moves on. It
