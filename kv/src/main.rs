@@ -10,8 +10,8 @@ use clap::Parser;
 use glomer_crdt::{SyncConfig, Topology};
 use glomer_kv::model::{Kv, KvState};
 use glomer_kv::{http, on_disk::OnDisk};
-use glomer_store::StoreConfig;
 use glomer_net::{ReplicaBuilder, SwimConfig};
+use glomer_store::StoreConfig;
 
 /// A replicated key-value store over HTTP.
 #[derive(Debug, Parser)]

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use crate::config::NetConfig;
 use crate::durability::{Durability, Pending};
 use crate::gate::Gate;
-use crate::link::{Connection, Link, LinkContext, WireCounters};
+use crate::link::{Connection, Inbound, Link, LinkContext, WireCounters};
 use crate::membership::{sleep_until, SwimCounters, View};
 use crate::wire::{self, Frame, Hello, FRAME_BYTES_MAX};
 use crate::{Member, NetStats, Replicated};
@@ -43,7 +43,7 @@ pub(crate) enum Command<L: Replicated> {
 /// Where the loop's inputs come from.
 pub(crate) struct Inputs<L: Replicated> {
     pub commands: mpsc::Receiver<Command<L>>,
-    pub inbound: mpsc::Receiver<(ReplicaId, SyncMessage<L>)>,
+    pub inbound: mpsc::Receiver<Inbound<L>>,
     pub accepted: mpsc::Receiver<(Hello, Connection)>,
     pub view: watch::Receiver<View>,
     pub shutdown: watch::Receiver<bool>,
@@ -88,12 +88,10 @@ impl<L: Replicated> SyncLoop<L> {
                         }
                     }
                 }
-                Some((from, message)) = inputs.inbound.recv() => {
-                    let new_before = self.new_data_received();
-                    let out = self.engine.receive(from, message, self.now_ms());
-                    self.changed |= self.new_data_received() != new_before;
-                    self.send(out);
-                }
+                Some(inbound) = inputs.inbound.recv() => match inbound {
+                    Inbound::Message(from, message) => self.on_message(from, message),
+                    Inbound::Connected(peer) => self.resync(peer),
+                },
                 Some((hello, connection)) = inputs.accepted.recv() => self.on_accepted(hello, connection),
                 Ok(()) = inputs.view.changed() => self.on_membership(&inputs.view.borrow_and_update().clone()),
                 _ = sleep_until(deadline) => {
@@ -114,6 +112,24 @@ impl<L: Replicated> SyncLoop<L> {
         let (replica, state) = (self.engine.id(), self.engine.state());
         if let Err(error) = self.durability.snapshot(replica, state) {
             tracing::error!(%error, "saving the state at shutdown");
+        }
+    }
+
+    fn on_message(&mut self, from: ReplicaId, message: SyncMessage<L>) {
+        let new_before = self.new_data_received();
+        let out = self.engine.receive(from, message, self.now_ms());
+        self.changed |= self.new_data_received() != new_before;
+        self.send(out);
+    }
+
+    /// Takes `peer` out of the neighbours and back in, so it starts from nothing acked and
+    /// gets the buffered groups or the full state: a process restarted from its store keeps
+    /// its replica id but not what it received, and nothing else would tell this side.
+    fn resync(&mut self, peer: ReplicaId) {
+        let neighbours = self.engine.neighbours().to_vec();
+        if neighbours.contains(&peer) {
+            self.engine.set_neighbours(neighbours.iter().copied().filter(|id| *id != peer));
+            self.engine.set_neighbours(neighbours);
         }
     }
 
