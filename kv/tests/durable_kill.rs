@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::Value;
-use support::{eventually, spawn_with, Node};
+use support::{spawn_with, Node};
 use tempfile::TempDir;
 
 /// Replicas in the cluster.
@@ -285,23 +285,4 @@ fn without_a_data_dir_the_same_kills_lose_acknowledged_writes() {
 #[test]
 fn with_durability_none_the_same_kills_lose_acknowledged_writes() {
     assert_lost(&lossy_run(Storage::DataDir("none")));
-}
-
-#[test]
-fn a_data_dir_of_another_replica_is_refused_at_start() {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let data_dir = dir.path().display().to_string();
-    let first = spawn_with("r0", &[], None, &["--data-dir".into(), data_dir.clone()]);
-    support::put(&first, "k", "1");
-    drop(first);
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_glomer-kv"))
-        .args(["--name", "r1", "--http", "127.0.0.1:0", "--gossip", "127.0.0.1:0", "--data-dir", &data_dir])
-        .output()
-        .expect("glomer-kv runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "started on another replica's directory: {stderr}");
-    assert!(stderr.contains("belongs to replica \"r0\", not \"r1\""), "{stderr}");
-    assert!(output.stdout.is_empty(), "printed addresses before refusing");
-    let back = spawn_with("r0", &[], None, &["--data-dir".into(), data_dir]);
-    eventually("r0 reads its write back after a restart", || support::values(&back, "k") == [Value::from(1)]);
 }
