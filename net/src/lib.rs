@@ -18,7 +18,8 @@
 //! - `link` and `listener`: TCP connections, handshakes, bounded per-peer queues, backoff.
 //! - `membership`: foca over UDP, publishing the [`Member`] view.
 //! - [`wire`]: the frame format and its bounds.
-//! - [`Durability`]: the seam a durable store plugs into ([`InMemory`] by default).
+//! - [`Durability`]: the seam a durable store plugs into ([`InMemory`] by default); `gate`
+//!   holds messages to peers until the deltas they may carry are durable.
 //!
 //! # Example
 //!
