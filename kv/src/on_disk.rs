@@ -16,8 +16,9 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-/// Records waiting for their answer, in the order the writer answers them. The same bound as
-/// the writer's own queue: the writer blocks appends beyond that, so this never holds more.
+/// Records waiting for the watcher, in the order the writer answers them: the same bound as
+/// the writer's own queue. Past it an append waits for the watcher (back-pressure on the
+/// replica's loop, as the writer's queue gives), which only a stalled disk makes happen.
 const RECORDS_IN_FLIGHT_MAX: usize = QUEUE_DELTAS_MAX;
 
 /// A replica's store on disk, opened and recovered, with its group-commit writer running.

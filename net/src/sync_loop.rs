@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::config::NetConfig;
-use crate::durability::{Durability, Pending};
+use crate::durability::{Durability, DurabilityError, Pending};
 use crate::gate::Gate;
 use crate::link::{Connection, Inbound, Link, LinkContext, WireCounters};
 use crate::membership::{sleep_until, SwimCounters, View};
@@ -172,7 +172,7 @@ impl<L: Replicated> SyncLoop<L> {
     /// A barrier settled. If it failed, a delta it covered may not be on disk while it is in
     /// the state, so the messages it held are dropped (loss, which the sync protocol repairs)
     /// and the whole state is recorded, so the next barrier covers that delta too.
-    fn on_barrier(&mut self, result: Result<(), crate::DurabilityError>) {
+    fn on_barrier(&mut self, result: Result<(), DurabilityError>) {
         if let Err(error) = &result {
             tracing::warn!(%error, "store barrier failed; holding gossip until the state is recorded");
             // Its own failure shows in the next barrier, which the store reports whether or
