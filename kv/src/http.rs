@@ -2,14 +2,14 @@
 //!
 //! | request | answer |
 //! |---|---|
-//! | `PUT /kv/{key}` with any JSON body | 200 `{"ok":true}` once applied locally |
+//! | `PUT /kv/{key}` with any JSON body | 200 `{"ok":true}` once applied locally and durable (with a store) |
 //! | `GET /kv/{key}` | 200 `{"values":[...]}` (every concurrent value), 404 `{"error":...}` |
 //! | `DELETE /kv/{key}` | 200 `{"ok":true}` |
 //! | `GET /kv` | 200 `{"keys":[...]}` |
 //! | `GET /cluster` | 200 `{"name":..,"members":[{"name":..,"addr":..,"state":..}]}` |
 //!
 //! A body that is not JSON is 400, a body over [`BODY_BYTES_MAX`] is 413, an unknown route 404;
-//! every error body is `{"error": "..."}`.
+//! a write the store failed to record is 500; every error body is `{"error": "..."}`.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -100,6 +100,14 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({ "error": message }))).into_response()
 }
 
+/// A failed store commit is 500: the write is in this replica's memory and may yet reach disk
+/// or peers, so its outcome is unknown. A stopped replica is 503.
 fn stopped(failure: NetError) -> Response {
-    error(StatusCode::SERVICE_UNAVAILABLE, &failure.to_string())
+    match failure {
+        NetError::Durability(cause) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &format!("the write was not recorded ({cause}); it may or may not persist"),
+        ),
+        other => error(StatusCode::SERVICE_UNAVAILABLE, &other.to_string()),
+    }
 }

@@ -1,7 +1,8 @@
 //! glomer-kv: a replicated key-value store over HTTP, the example application of glomer-net.
 //!
 //! Every process is one replica of a map from keys to JSON values. Writes apply locally and
-//! answer at once; replicas exchange deltas in the background and converge. Concurrent writes
+//! answer at once, or, with a data directory, once durable there; replicas exchange deltas in
+//! the background and converge. Concurrent writes
 //! of one key at different replicas are kept side by side as siblings, and a write that has
 //! seen them replaces them all (docs/net.md).
 //!
@@ -9,6 +10,7 @@
 //!
 //! - [`model`]: the replicated state and its operations (put, get, delete, keys).
 //! - [`http`]: the HTTP API (axum), its status codes and JSON bodies.
+//! - [`on_disk`]: the durable store (glomer-store) behind the replica, for `--data-dir`.
 //! - `main.rs`: the `glomer-kv` binary's flags and start-up.
 //!
 //! # Example
@@ -34,3 +36,4 @@
 
 pub mod http;
 pub mod model;
+pub mod on_disk;

@@ -1,5 +1,5 @@
-//! `glomer-kv --name NAME --http ADDR --gossip ADDR [--seed ADDR]... [--data-dir DIR]`: one
-//! replica of the replicated key-value store. Once listening it prints one line of JSON to
+//! `glomer-kv --name NAME --http ADDR --gossip ADDR [--seed ADDR]... [--data-dir DIR
+//! [--durability fsync|write|none]]`: one replica of the replicated key-value store. Once listening it prints one line of JSON to
 //! stdout, `{"http":ADDR,"gossip":ADDR}` with the bound addresses (useful with port 0).
 
 use std::net::SocketAddr;
@@ -8,8 +8,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use glomer_crdt::{SyncConfig, Topology};
-use glomer_kv::{http, model::Kv};
+use glomer_kv::model::{Kv, KvState};
+use glomer_kv::{http, on_disk::OnDisk};
 use glomer_net::{ReplicaBuilder, SwimConfig};
+use glomer_store::StoreConfig;
 
 /// A replicated key-value store over HTTP.
 #[derive(Debug, Parser)]
@@ -30,9 +32,13 @@ struct Flags {
     /// A replica to join through (repeatable).
     #[arg(long = "seed")]
     seeds: Vec<SocketAddr>,
-    /// Where the replica keeps its state across restarts (accepted; durability is not wired yet).
+    /// Where the replica keeps its state across restarts: a write is answered once it is
+    /// durable there. The directory belongs to this replica's name; another name is refused.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// When a write counts as durable with --data-dir: fsync (default), write or none.
+    #[arg(long, requires = "data_dir", default_value = "fsync")]
+    durability: glomer_store::Durability,
     /// Who syncs with whom: total, ring, star, tree:K, random:K, ...
     #[arg(long, default_value = "total")]
     topology: String,
@@ -62,6 +68,22 @@ impl Flags {
     }
 }
 
+/// Opens and recovers the replica's store; another replica's directory or a damaged one is
+/// refused here, before the replica joins anyone.
+fn open_store(dir: &std::path::Path, flags: &Flags) -> anyhow::Result<OnDisk<KvState>> {
+    let config = StoreConfig::with_durability(flags.durability);
+    let store = OnDisk::open(dir, &flags.name, config)
+        .with_context(|| format!("opening the data directory {}", dir.display()))?;
+    let identity = store.identity().expect("a store just opened");
+    let recovery = store.recovery();
+    tracing::info!(
+        dir = %dir.display(), durability = %flags.durability, replica = %identity.replica_id,
+        incarnation = identity.incarnation, fresh = recovery.fresh, deltas_replayed = recovery.deltas_replayed,
+        torn_bytes_cut = recovery.torn_bytes_cut, "store recovered"
+    );
+    Ok(store)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -72,10 +94,12 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let flags = Flags::parse();
     let topology: Topology = flags.topology.parse().context("--topology")?;
-    if let Some(dir) = &flags.data_dir {
-        tracing::warn!(dir = %dir.display(), "--data-dir accepted; the state is not yet kept on disk");
-    }
     let mut builder = ReplicaBuilder::new(flags.name.clone(), flags.gossip);
+    if let Some(dir) = &flags.data_dir {
+        builder = builder.durability(open_store(dir, &flags)?);
+    } else {
+        tracing::info!("no --data-dir: the state lives in memory and a restart starts empty");
+    }
     if let Some(addr) = flags.advertise {
         builder = builder.advertise(addr);
     }

@@ -18,7 +18,8 @@
 //! - `link` and `listener`: TCP connections, handshakes, bounded per-peer queues, backoff.
 //! - `membership`: foca over UDP, publishing the [`Member`] view.
 //! - [`wire`]: the frame format and its bounds.
-//! - [`Durability`]: the seam a durable store plugs into ([`InMemory`] by default).
+//! - [`Durability`]: the seam a durable store plugs into ([`InMemory`] by default); `gate`
+//!   holds messages to peers until the deltas they may carry are durable.
 //!
 //! # Example
 //!
@@ -55,6 +56,7 @@
 mod config;
 mod durability;
 mod error;
+mod gate;
 mod identity;
 mod link;
 mod listener;
@@ -69,7 +71,7 @@ pub use config::{
     NetConfig, SwimConfig, DEFAULT_ANNOUNCE_INTERVAL_MS, DEFAULT_GOSSIP_INTERVAL_MS, DEFAULT_PEER_QUEUE_FRAMES,
     DEFAULT_PROBE_PERIOD_MS, DEFAULT_PROBE_RTT_MS, DEFAULT_SUSPECT_TO_DOWN_AFTER_MS,
 };
-pub use durability::{Durability, DurabilityError, InMemory, Recovered};
+pub use durability::{Durability, DurabilityError, InMemory, Pending, Recovered};
 pub use error::NetError;
 pub use member::{Member, MemberState};
 pub use replica::{Changes, Replica, ReplicaBuilder};

@@ -94,10 +94,20 @@ pub(crate) enum LinkError {
     Refused(String),
 }
 
+/// What a link tells the replica's loop.
+pub(crate) enum Inbound<L> {
+    /// A new connection to the peer is up. The peer may be a new process under the same
+    /// replica id (a restart from its store) that lacks what it had acked before, so the loop
+    /// resyncs it from nothing acked.
+    Connected(ReplicaId),
+    /// A message the peer sent.
+    Message(ReplicaId, SyncMessage<L>),
+}
+
 /// What every link shares: this replica's hello, where received messages go, counters.
 pub(crate) struct LinkContext<L> {
     pub hello: Bytes,
-    pub inbound: mpsc::Sender<(ReplicaId, SyncMessage<L>)>,
+    pub inbound: mpsc::Sender<Inbound<L>>,
     pub counters: Arc<WireCounters>,
 }
 
@@ -210,6 +220,9 @@ where
     L: DeserializeOwned + Send + 'static,
 {
     let Connection { read, mut write } = connection;
+    if context.inbound.send(Inbound::Connected(peer)).await.is_err() {
+        return None;
+    }
     let reader = AbortOnDrop(tokio::spawn(read_frames(peer, read, context.clone())));
     let mut reader = reader;
     loop {
@@ -245,7 +258,7 @@ async fn read_frames<L: DeserializeOwned>(
         context.counters.bytes_received.fetch_add(payload.len() as u64 + 4, Ordering::Relaxed);
         match wire::decode::<L>(&payload) {
             Ok(Frame::Sync(message)) => {
-                if context.inbound.send((peer, message)).await.is_err() {
+                if context.inbound.send(Inbound::Message(peer, message)).await.is_err() {
                     return;
                 }
             }

@@ -116,7 +116,10 @@ impl<L: Replicated> ReplicaBuilder<L> {
         let (commands_tx, commands) = mpsc::channel(COMMANDS_MAX);
         let (inbound_tx, inbound) = mpsc::channel(INBOUND_MAX);
         let (accepted_tx, accepted) = mpsc::channel(ACCEPTED_MAX);
-        let (changes, changes_rx) = watch::channel(Arc::new(engine.state().clone()));
+        // The handle keeps a sender, not a receiver: the loop publishes (cloning the state) only
+        // while someone subscribed, and a handle's receiver would always count as one.
+        let (changes, _) = watch::channel(Arc::new(engine.state().clone()));
+        let changes_tx = changes.clone();
         let (wire, swim) = (Arc::new(WireCounters::default()), Arc::new(SwimCounters::default()));
 
         let membership = Membership::new(me, udp, self.config.seeds.clone(), &self.config.swim, view_tx, swim.clone());
@@ -133,6 +136,7 @@ impl<L: Replicated> ReplicaBuilder<L> {
             links: Default::default(),
             lagging: Default::default(),
             frames_dropped: 0,
+            gate: Default::default(),
             snapshot: None,
             changed: false,
             started: Instant::now(),
@@ -151,7 +155,7 @@ impl<L: Replicated> ReplicaBuilder<L> {
             replica,
             commands: commands_tx,
             view: view_rx,
-            changes: changes_rx,
+            changes: changes_tx,
             shutdown: Arc::new(shutdown_tx),
             tasks: Arc::new(Mutex::new(tasks)),
         })
@@ -190,7 +194,7 @@ pub struct Replica<L: Replicated> {
     replica: ReplicaId,
     commands: mpsc::Sender<Command<L>>,
     view: watch::Receiver<View>,
-    changes: watch::Receiver<Arc<L>>,
+    changes: watch::Sender<Arc<L>>,
     shutdown: Arc<watch::Sender<bool>>,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
@@ -234,8 +238,9 @@ impl<L: Replicated> Replica<L> {
     }
 
     /// Runs a delta-mutator on the state: `f` changes it and returns the delta. Resolves once
-    /// the delta is applied locally (and recorded by the store, if any); peers get it at the
-    /// next batch interval.
+    /// the delta is applied locally and, with a store, durable (an error if the store failed:
+    /// the delta stays applied, so the outcome is unknown); peers get it at the next batch
+    /// interval, once it is durable.
     pub async fn mutate(&self, f: impl FnOnce(&mut L) -> L + Send + 'static) -> Result<(), NetError> {
         self.mutate_with(|state| (f(state), ())).await
     }
@@ -247,7 +252,11 @@ impl<L: Replicated> Replica<L> {
     ) -> Result<R, NetError> {
         let (reply, result) = oneshot::channel();
         self.commands.send(sync_loop::mutation(f, reply)).await.map_err(|_| NetError::Stopped)?;
-        result.await.map_err(|_| NetError::Stopped)?.map_err(NetError::Durability)
+        let (result, recorded) = result.await.map_err(|_| NetError::Stopped)?;
+        if let Some(recorded) = recorded {
+            recorded.await.map_err(NetError::Durability)?;
+        }
+        Ok(result)
     }
 
     /// A snapshot of the state, which the caller may keep while the replica moves on. It
@@ -276,9 +285,7 @@ impl<L: Replicated> Replica<L> {
     /// Changes of the state as they happen, local or replicated. A slow subscriber skips to
     /// the newest state instead of queueing every intermediate one.
     pub fn subscribe(&self) -> Changes<L> {
-        let mut changes = self.changes.clone();
-        changes.mark_unchanged();
-        Changes { changes }
+        Changes { changes: self.changes.subscribe(), stopped: self.shutdown.subscribe() }
     }
 
     /// The cluster as SWIM sees it, this replica first.
@@ -313,12 +320,19 @@ impl<L: Replicated> Replica<L> {
 /// A stream of state changes from [`Replica::subscribe`].
 pub struct Changes<L> {
     changes: watch::Receiver<Arc<L>>,
+    stopped: watch::Receiver<bool>,
 }
 
 impl<L> Changes<L> {
     /// Waits for the next change and returns the state after it; `None` once the replica stopped.
     pub async fn next(&mut self) -> Option<Arc<L>> {
-        self.changes.changed().await.ok()?;
+        if *self.stopped.borrow() {
+            return None;
+        }
+        tokio::select! {
+            changed = self.changes.changed() => changed.ok()?,
+            _ = self.stopped.wait_for(|stopped| *stopped) => return None,
+        }
         Some(self.changes.borrow_and_update().clone())
     }
 }

@@ -11,8 +11,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
 use crate::config::NetConfig;
-use crate::durability::{Durability, DurabilityError};
-use crate::link::{Connection, Link, LinkContext, WireCounters};
+use crate::durability::{Durability, DurabilityError, Pending};
+use crate::gate::Gate;
+use crate::link::{Connection, Inbound, Link, LinkContext, WireCounters};
 use crate::membership::{sleep_until, SwimCounters, View};
 use crate::wire::{self, Frame, Hello, FRAME_BYTES_MAX};
 use crate::{Member, NetStats, Replicated};
@@ -42,7 +43,7 @@ pub(crate) enum Command<L: Replicated> {
 /// Where the loop's inputs come from.
 pub(crate) struct Inputs<L: Replicated> {
     pub commands: mpsc::Receiver<Command<L>>,
-    pub inbound: mpsc::Receiver<(ReplicaId, SyncMessage<L>)>,
+    pub inbound: mpsc::Receiver<Inbound<L>>,
     pub accepted: mpsc::Receiver<(Hello, Connection)>,
     pub view: watch::Receiver<View>,
     pub shutdown: watch::Receiver<bool>,
@@ -59,6 +60,8 @@ pub(crate) struct SyncLoop<L: Replicated> {
     pub links: BTreeMap<ReplicaId, Link>,
     pub lagging: BTreeSet<ReplicaId>,
     pub frames_dropped: u64,
+    /// Messages waiting until the deltas they may carry are durable.
+    pub gate: Gate<L>,
     /// The state as last handed out, until it changes.
     pub snapshot: Option<Arc<L>>,
     /// The state may have changed this turn.
@@ -85,12 +88,10 @@ impl<L: Replicated> SyncLoop<L> {
                         }
                     }
                 }
-                Some((from, message)) = inputs.inbound.recv() => {
-                    let new_before = self.new_data_received();
-                    let out = self.engine.receive(from, message, self.now_ms());
-                    self.changed |= self.new_data_received() != new_before;
-                    self.send(out);
-                }
+                Some(inbound) = inputs.inbound.recv() => match inbound {
+                    Inbound::Message(from, message) => self.on_message(from, message),
+                    Inbound::Connected(peer) => self.resync(peer),
+                },
                 Some((hello, connection)) = inputs.accepted.recv() => self.on_accepted(hello, connection),
                 Ok(()) = inputs.view.changed() => self.on_membership(&inputs.view.borrow_and_update().clone()),
                 _ = sleep_until(deadline) => {
@@ -98,6 +99,7 @@ impl<L: Replicated> SyncLoop<L> {
                     self.send(out);
                 }
                 _ = housekeeping.tick() => self.readmit_caught_up(&inputs.view.borrow().clone()),
+                result = self.gate.settled() => self.on_barrier(result),
             }
             if std::mem::take(&mut self.changed) {
                 self.snapshot = None;
@@ -110,6 +112,24 @@ impl<L: Replicated> SyncLoop<L> {
         let (replica, state) = (self.engine.id(), self.engine.state());
         if let Err(error) = self.durability.snapshot(replica, state) {
             tracing::error!(%error, "saving the state at shutdown");
+        }
+    }
+
+    fn on_message(&mut self, from: ReplicaId, message: SyncMessage<L>) {
+        let new_before = self.new_data_received();
+        let out = self.engine.receive(from, message, self.now_ms());
+        self.changed |= self.new_data_received() != new_before;
+        self.send(out);
+    }
+
+    /// Takes `peer` out of the neighbours and back in, so it starts from nothing acked and
+    /// gets the buffered groups or the full state: a process restarted from its store keeps
+    /// its replica id but not what it received, and nothing else would tell this side.
+    fn resync(&mut self, peer: ReplicaId) {
+        let neighbours = self.engine.neighbours().to_vec();
+        if neighbours.contains(&peer) {
+            self.engine.set_neighbours(neighbours.iter().copied().filter(|id| *id != peer));
+            self.engine.set_neighbours(neighbours);
         }
     }
 
@@ -143,8 +163,28 @@ impl<L: Replicated> SyncLoop<L> {
         }
     }
 
-    /// Queues each message on its peer's link; a full queue marks the peer lagging.
+    /// Sends what the gate lets out now; the rest waits for a barrier.
     fn send(&mut self, out: Vec<Outgoing<L>>) {
+        let now = self.gate.pass(out, self.durability.as_mut());
+        self.transmit(now);
+    }
+
+    /// A barrier settled. If it failed, a delta it covered may not be on disk while it is in
+    /// the state, so the messages it held are dropped (loss, which the sync protocol repairs)
+    /// and the whole state is recorded, so the next barrier covers that delta too.
+    fn on_barrier(&mut self, result: Result<(), DurabilityError>) {
+        if let Err(error) = &result {
+            tracing::warn!(%error, "store barrier failed; holding gossip until the state is recorded");
+            // Its own failure shows in the next barrier, which the store reports whether or
+            // not this record is awaited.
+            drop(self.durability.append(self.engine.id(), self.engine.state()));
+        }
+        let now = self.gate.release(&result, self.durability.as_mut());
+        self.transmit(now);
+    }
+
+    /// Queues each message on its peer's link; a full queue marks the peer lagging.
+    fn transmit(&mut self, out: Vec<Outgoing<L>>) {
         for Outgoing { to, message } in out {
             let Some(link) = self.links.get(&to) else { continue };
             if link.queue.capacity() == 0 {
@@ -243,7 +283,7 @@ impl<L: Replicated> SyncLoop<L> {
             neighbours: self.engine.neighbours().len(),
             links: self.links.len(),
             lagging_peers: self.lagging.len(),
-            frames_dropped: self.frames_dropped,
+            frames_dropped: self.frames_dropped + self.gate.dropped,
             wire_bytes_sent: self.wire.bytes_sent.load(Ordering::Relaxed),
             wire_bytes_received: self.wire.bytes_received.load(Ordering::Relaxed),
             swim_bytes_sent: self.swim.bytes_sent.load(Ordering::Relaxed),
@@ -252,8 +292,9 @@ impl<L: Replicated> SyncLoop<L> {
     }
 }
 
-/// Runs a local mutation and records its delta; the caller hears back once both are done.
-pub(crate) fn mutation<L, R, F>(f: F, reply: oneshot::Sender<Result<R, DurabilityError>>) -> Command<L>
+/// Runs a local mutation and starts recording its delta; the caller gets the result and the
+/// record to wait for before acknowledging.
+pub(crate) fn mutation<L, R, F>(f: F, reply: oneshot::Sender<(R, Option<Pending>)>) -> Command<L>
 where
     L: Replicated,
     R: Send + 'static,
@@ -261,7 +302,7 @@ where
 {
     Command::Mutate(Box::new(move |engine: &mut Engine<L>, durability: &mut dyn Durability<L>| {
         let replica = engine.id();
-        let mut recorded = Ok(());
+        let mut recorded = None;
         let result = engine.mutate_with(|state| {
             let (delta, result) = f(state);
             if !delta.is_bottom() {
@@ -269,6 +310,6 @@ where
             }
             (delta, result)
         });
-        let _ = reply.send(recorded.map(|()| result));
+        let _ = reply.send((result, recorded));
     }))
 }

@@ -35,8 +35,26 @@ impl Drop for Node {
     }
 }
 
+impl Node {
+    /// Sends SIGKILL without waiting, so several replicas can be killed at the same moment;
+    /// dropping the node reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
 /// Starts a replica named `name`; `ports` reuses the addresses of an earlier run.
 pub fn spawn(name: &str, seeds: &[SocketAddr], ports: Option<(SocketAddr, SocketAddr)>) -> Node {
+    spawn_with(name, seeds, ports, &[])
+}
+
+/// [`spawn`] with more flags (`--data-dir`, `--durability`).
+pub fn spawn_with(name: &str, seeds: &[SocketAddr], ports: Option<(SocketAddr, SocketAddr)>, flags: &[String]) -> Node {
+    start(name, command(name, seeds, ports, flags))
+}
+
+/// The command line of a replica, to run as it is or under a wrapper.
+pub fn command(name: &str, seeds: &[SocketAddr], ports: Option<(SocketAddr, SocketAddr)>, flags: &[String]) -> Command {
     let any = "127.0.0.1:0".parse().unwrap();
     let (http, gossip) = ports.unwrap_or((any, any));
     let mut command = Command::new(env!("CARGO_BIN_EXE_glomer-kv"));
@@ -45,6 +63,12 @@ pub fn spawn(name: &str, seeds: &[SocketAddr], ports: Option<(SocketAddr, Socket
     for seed in seeds {
         command.args(["--seed", &seed.to_string()]);
     }
+    command.args(flags);
+    command
+}
+
+/// Runs `command` (a replica named `name`) and waits for it to print its addresses.
+pub fn start(name: &str, mut command: Command) -> Node {
     let stderr = if std::env::var_os("GLOMER_KV_TEST_LOG").is_some() { Stdio::inherit() } else { Stdio::null() };
     command.stdout(Stdio::piped()).stderr(stderr);
     let mut child = command.spawn().expect("glomer-kv starts");
