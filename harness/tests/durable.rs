@@ -3,7 +3,9 @@
 //! send it the rest. Seeds are printed on failure; `GLOMER_DURABLE_SEEDS=20` runs the full
 //! sweep recorded in docs/durability.md.
 
-use glomer_harness::config::TestConfig;
+mod support;
+
+use glomer_harness::config::{ExecutorKind, TestConfig};
 use glomer_harness::executor::sim::SimExecutor;
 use glomer_harness::history::{Process, Validity};
 use glomer_harness::nemesis::Faults;
@@ -24,13 +26,7 @@ fn seeds() -> u64 {
 /// own (removed afterwards).
 fn run_durable(workload: &str, nodes: usize, faults: Faults, seed: u64) -> Report {
     let out = tempfile::tempdir().expect("a temporary run folder");
-    let mut config = TestConfig::new(workload, nodes);
-    config.time_limit_s = 20.0;
-    config.rate = 20.0;
-    config.latency_ms = 10;
-    config.nemesis = faults;
-    config.nemesis_interval_s = 2.0;
-    config.seed = seed;
+    let mut config = support::nemesis_config(workload, nodes, faults, seed);
     config.out = out.path().to_path_buf();
     if workload == "txn-rw-register" {
         // What the node promises (Glomers 6b); strict serializability is out of any
@@ -86,4 +82,29 @@ fn a_restarted_sim_node_replays_exactly() {
     let ops =
         |r: &Report| r.history.iter().map(|op| format!("{:?} {:?} {:?}", op.f, op.kind, op.value)).collect::<Vec<_>>();
     assert_eq!(ops(&first), ops(&again), "seed 7: a durable sim run replays exactly");
+}
+
+/// Real processes, SIGKILLed and restarted by the process executor, with one data directory
+/// shared by all nodes as under Maelstrom (each keeps its files in `DIR/<node id>`).
+#[test]
+fn durable_node_processes_stay_valid_under_kill() {
+    for (workload, nodes) in [("g-counter", 3), ("broadcast", 5)] {
+        let out = tempfile::tempdir().expect("a temporary run folder");
+        let data = out.path().join("shared-data");
+        let mut config = TestConfig::new(workload, nodes);
+        config.executor = ExecutorKind::Process;
+        config.bin = support::node_bin(&format!("glomer-{workload}"));
+        config.time_limit_s = 10.0;
+        config.rate = 20.0;
+        config.nemesis = KILL;
+        config.nemesis_interval_s = 1.5;
+        config.seed = 3;
+        config.out = out.path().join("run");
+        config.node_args = vec!["--data-dir".to_owned(), data.to_string_lossy().into_owned()];
+        let report = glomer_harness::run::run(&config).unwrap_or_else(|e| panic!("{workload}: run failed: {e}"));
+        let kills = report.history.iter().filter(|op| op.process == Process::Nemesis && op.f == "kill").count();
+        assert!(kills > 0, "{workload} seed 3: no kill happened");
+        assert_eq!(report.valid(), Validity::True, "{workload} seed 3: {}", report.analysis.results);
+        assert!(data.join("n0").join("identity").is_file(), "{workload}: n0 keeps its files in DIR/n0");
+    }
 }
