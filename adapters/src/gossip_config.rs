@@ -4,7 +4,12 @@
 //! Every CRDT workload `#[command(flatten)]`s one [`GossipFlags`] into its own flags, and
 //! [`GossipFlags::config`] gives the [`GossipConfig`] the node runs with.
 
+use std::path::PathBuf;
+
 use glomer_crdt::{SyncConfig, Topology};
+use glomer_store::{Durability, StoreConfig};
+
+use crate::replicated::DataDir;
 
 /// A named set of gossip settings; explicit flags override any of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -65,6 +70,8 @@ pub struct GossipConfig {
     /// as a transaction's writes to several keys of an LWW map, needs `false`: a delta split
     /// by a relay reaches a node whose copy of the other part was lost in a partition.
     pub remove_redundancy: bool,
+    /// Where the replica keeps its state across restarts; `None` keeps it in memory only.
+    pub data_dir: Option<DataDir>,
 }
 
 impl GossipConfig {
@@ -86,6 +93,7 @@ impl GossipConfig {
             retransmit_ms: ack_delay_ms + 1_000,
             topology_seed: 0,
             remove_redundancy: true,
+            data_dir: None,
         }
     }
 
@@ -150,6 +158,19 @@ pub struct GossipFlags {
     /// Seed of random:K topologies.
     #[arg(long)]
     pub topology_seed: Option<u64>,
+    /// Keep the replica's state in DIR/<node id> (created if needed), so a restarted node
+    /// recovers everything it acknowledged. Without it, state lives in memory only.
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// With --data-dir: when a mutation counts as durable, so when it is acknowledged. fsync
+    /// (default): survives a machine crash; write: survives a process kill; none: only a clean
+    /// exit.
+    #[arg(long)]
+    pub durability: Option<Durability>,
+    /// With --data-dir: draw the store's replica id from this seed instead of the system's
+    /// entropy, so a simulation replays exactly. Every start needs a different seed.
+    #[arg(long, hide = true)]
+    pub store_id_seed: Option<u64>,
 }
 
 fn parse_topology(text: &str) -> Result<Topology, glomer_crdt::TopologyError> {
@@ -172,6 +193,13 @@ impl GossipFlags {
         config.retransmit_ms =
             self.retransmit_ms.unwrap_or_else(|| config.ack_delay_ms.saturating_add(preset_retransmit_gap_ms));
         config.topology_seed = self.topology_seed.unwrap_or(config.topology_seed);
+        config.data_dir = self.data_dir.clone().map(|path| DataDir {
+            path,
+            store: StoreConfig {
+                id_seed: self.store_id_seed,
+                ..StoreConfig::with_durability(self.durability.unwrap_or_default())
+            },
+        });
         config
     }
 }

@@ -9,9 +9,32 @@ use serde::Serialize;
 ///
 /// The order: null < booleans < numbers < strings < arrays < objects; integers (by value)
 /// before floats (by value); arrays lexicographically; objects by their key-sorted entries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(transparent)]
+///
+/// In JSON it is the value itself; in a binary format (the durable store's frames), whose
+/// readers cannot ask the data what type comes next, it is the value's JSON text.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonElement(pub serde_json::Value);
+
+impl Serialize for JsonElement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if serializer.is_human_readable() {
+            self.0.serialize(serializer)
+        } else {
+            serializer.serialize_str(&self.0.to_string())
+        }
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for JsonElement {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        if deserializer.is_human_readable() {
+            serde_json::Value::deserialize(deserializer).map(JsonElement)
+        } else {
+            let text = String::deserialize(deserializer)?;
+            serde_json::from_str(&text).map(JsonElement).map_err(serde::de::Error::custom)
+        }
+    }
+}
 
 impl Ord for JsonElement {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {

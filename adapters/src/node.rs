@@ -123,6 +123,7 @@ impl<W: Workload> Node<W> {
 
     /// Takes every message queued for sending, in the order queued.
     pub fn take_outbox(&mut self) -> Vec<Message> {
+        self.commit();
         std::mem::take(&mut self.ctx.outbox)
     }
 
@@ -130,6 +131,7 @@ impl<W: Workload> Node<W> {
     /// each message is encoded once, straight into the caller's (reusable) buffer. A message
     /// that cannot be encoded is logged and left out.
     pub fn write_outbox(&mut self, out: &mut Vec<u8>) {
+        self.commit();
         for msg in self.ctx.outbox.drain(..) {
             let line_start = out.len();
             match serde_json::to_writer(&mut *out, &msg) {
@@ -138,6 +140,26 @@ impl<W: Workload> Node<W> {
                     out.truncate(line_start);
                     tracing::error!(%err, dest = %msg.dest, "a message that cannot be encoded; not sent");
                 }
+            }
+        }
+    }
+
+    /// Makes the batch durable before any of its output leaves (docs/durability.md). When
+    /// that fails, no reply of the batch may claim success: each becomes the error, which is
+    /// indefinite (crash, 13), as the mutation may yet survive. Peer gossip still goes out.
+    fn commit(&mut self) {
+        if self.ctx.outbox.is_empty() {
+            // Nothing is acknowledged yet; the next batch with output commits this one too.
+            return;
+        }
+        let Err(err) = self.workload.commit() else { return };
+        tracing::error!(%err, "commit failed; answering this batch's requests with the error");
+        for msg in &mut self.ctx.outbox {
+            if let (Some(in_reply_to), false) = (msg.body.in_reply_to, msg.body.kind == "error") {
+                let msg_id = msg.body.msg_id;
+                msg.body = err.to_body();
+                msg.body.in_reply_to = Some(in_reply_to);
+                msg.body.msg_id = msg_id;
             }
         }
     }

@@ -62,8 +62,10 @@
 //! straight into its body, and a delta that goes to several neighbours is encoded once for all.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 use glomer_crdt::{Engine, Lattice, ReplicaId, SyncMessage, Synced, Topology};
+use glomer_store::{Store, StoreConfig};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::{to_raw_value, RawValue};
@@ -75,6 +77,25 @@ use crate::workload::{CallId, Context, RpcError, Timer, Workload};
 
 /// The `type` of every peer message this module sends and accepts.
 pub const GOSSIP_TYPE: &str = "gossip";
+
+/// The gossip field naming the sender's process start (durable nodes only): a peer that sees
+/// it change knows the sender restarted with only its own durable deltas, and sends it
+/// everything again.
+pub const BOOT_FIELD: &str = "boot";
+
+/// Boot numbers stay below 2^53 so that every JSON reader (Maelstrom's included) reads them
+/// exactly.
+const BOOT_MASK: u64 = (1 << 53) - 1;
+
+/// Where a replica keeps its state across restarts (`--data-dir`): the directory that holds
+/// one subdirectory per node id, and the store's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataDir {
+    /// The directory given; the node's own files are in `path/<node id>`.
+    pub path: PathBuf,
+    /// Durability mode and log bound of the node's store.
+    pub store: StoreConfig,
+}
 
 /// What one CRDT workload supplies: its state, its requests and one handler.
 pub trait Crdt {
@@ -184,6 +205,10 @@ impl<C: Crdt> Workload for Replicated<C> {
             (timer, _) => tracing::debug!(?timer, "a timer nobody set; ignored"),
         }
     }
+
+    fn commit(&mut self) -> Result<(), Error> {
+        self.replica.as_mut().map_or(Ok(()), Replica::commit)
+    }
 }
 
 /// One node's replica of an `L`: the engine (through [`Synced`]), the node names its replica
@@ -193,6 +218,30 @@ pub struct Replica<L: Lattice> {
     config: GossipConfig,
     synced: Synced<L>,
     node_ids: Vec<String>,
+    /// This node's index in `node_ids`: its routing id in the engine.
+    me: usize,
+    /// The id mutations mint under: the store's drawn id with a data directory (a restart
+    /// keeps it, an emptied directory draws a new one), else the routing id.
+    minting_id: ReplicaId,
+    durable: Durable<L>,
+}
+
+/// A replica's durable side: its store, what is appended but not committed, and what its
+/// peers' process starts were.
+#[derive(Debug)]
+struct Durable<L> {
+    /// `None` without a data directory, or when it could not be opened (then `broken` says
+    /// why and every batch that mutates fails).
+    store: Option<Store<L>>,
+    broken: Option<String>,
+    /// Deltas were appended since the last commit.
+    uncommitted: bool,
+    /// An append failed since the last commit.
+    append_error: Option<String>,
+    /// This process start's number, sent in every gossip (durable nodes only).
+    boot: Option<u64>,
+    /// The last boot number heard from each node, by index.
+    peer_boots: Vec<Option<u64>>,
 }
 
 impl<L: Lattice + Serialize + DeserializeOwned> Replica<L> {
@@ -209,10 +258,35 @@ impl<L: Lattice + Serialize + DeserializeOwned> Replica<L> {
             ref topology => topology.neighbours(node_ids.len(), config.topology_seed),
         };
         let (neighbours, sync) = plan(&config, node_ids.len(), me, lists);
-        let engine = Engine::new(replica(me), neighbours, sync);
-        let mut replica = Self { config, synced: Synced::new(engine), node_ids };
+        let durable = Durable::<L>::open(config.data_dir.as_ref(), ctx.node_id(), node_ids.len());
+        let (engine, minting_id) = match &durable.store {
+            Some(store) => {
+                let recovered = store.state().clone();
+                (Engine::with_state(replica(me), neighbours, recovered, sync), store.identity().replica_id)
+            }
+            None => (Engine::new(replica(me), neighbours, sync), replica(me)),
+        };
+        let mut replica = Self { config, synced: Synced::new(engine), node_ids, me, minting_id, durable };
+        replica.announce(ctx);
         replica.poll(ctx);
         replica
+    }
+
+    /// Tells every neighbour that this process started (a durable node only), so each sends
+    /// it what this start lost: the deltas it had received, which are not in its store.
+    fn announce(&mut self, ctx: &mut Context) {
+        if self.durable.boot.is_none() {
+            return;
+        }
+        let mut encoder = Encoder { boot: self.durable.boot, ..Encoder::default() };
+        for to in self.synced.engine().neighbours().to_vec() {
+            encoder.send::<L>(ctx, &self.node_ids, to, SyncMessage::Ack { seq: 0 });
+        }
+    }
+
+    /// Makes every delta appended since the last commit durable.
+    fn commit(&mut self) -> Result<(), Error> {
+        self.durable.commit()
     }
 
     /// The current state.
@@ -220,10 +294,12 @@ impl<L: Lattice + Serialize + DeserializeOwned> Replica<L> {
         self.synced.engine().state()
     }
 
-    /// This node's replica id (its index in `node_ids`): what per-replica types such as
-    /// `GCounter` need.
+    /// The id this replica mints counter entries, dots and timestamps under: what
+    /// per-replica types such as `GCounter` need. It is the node's index in `node_ids`, or
+    /// with a data directory the store's drawn id (docs/durability.md), never reused by
+    /// another replica or another incarnation.
     pub fn id(&self) -> ReplicaId {
-        self.synced.engine().id()
+        self.minting_id
     }
 
     /// The engine, for its statistics and neighbour set.
@@ -244,7 +320,12 @@ impl<L: Lattice + Serialize + DeserializeOwned> Replica<L> {
 
     /// Like [`Replica::mutate`] for a mutator that also returns a result, e.g. an offset.
     pub fn mutate_with<R>(&mut self, ctx: &mut Context, f: impl FnOnce(&mut L) -> (L, R)) -> R {
-        let result = self.synced.engine_mut().mutate_with(f);
+        let durable = &mut self.durable;
+        let result = self.synced.engine_mut().mutate_with(|state| {
+            let (delta, result) = f(state);
+            durable.append(&delta);
+            (delta, result)
+        });
         self.poll(ctx);
         result
     }
@@ -257,10 +338,14 @@ impl<L: Lattice + Serialize + DeserializeOwned> Replica<L> {
             tracing::warn!(src = %msg.src, "gossip from a node not in node_ids; dropped");
             return;
         };
+        let boot = msg.body.get(BOOT_FIELD).and_then(serde_json::Value::as_u64);
+        if self.durable.peer_restarted(from, boot) {
+            self.resend_everything_to(replica(from));
+        }
         match msg.body.take_decoded::<SyncMessage<L>>("sync") {
             Some(Ok(message)) => {
                 let acks = self.synced.engine_mut().receive(replica(from), message, ctx.now_ms());
-                let mut encoder = Encoder::default();
+                let mut encoder = Encoder { boot: self.durable.boot, ..Encoder::default() };
                 for ack in acks {
                     encoder.send(ctx, &self.node_ids, ack.to, ack.message.as_ref());
                 }
@@ -286,8 +371,7 @@ impl<L: Lattice + Serialize + DeserializeOwned> Replica<L> {
             }
         }
         let symmetric = Topology::Given(lists).neighbours(self.node_ids.len(), 0);
-        let me = self.id().0 as usize;
-        let (neighbours, sync) = plan(&self.config, self.node_ids.len(), me, symmetric);
+        let (neighbours, sync) = plan(&self.config, self.node_ids.len(), self.me, symmetric);
         let engine = self.synced.engine_mut();
         engine.set_config(sync);
         engine.set_neighbours(neighbours);
@@ -297,12 +381,25 @@ impl<L: Lattice + Serialize + DeserializeOwned> Replica<L> {
     /// Ticks the engine if its deadline has come and arms the sync timer for the next one.
     fn poll(&mut self, ctx: &mut Context) {
         let now_ms = ctx.now_ms();
-        let mut encoder = Encoder::default();
+        let mut encoder = Encoder { boot: self.durable.boot, ..Encoder::default() };
         let node_ids = &self.node_ids;
         let wake_at_ms = self.synced.poll(now_ms, |to, message| encoder.send(ctx, node_ids, to, message));
         if let Some(at_ms) = wake_at_ms {
             ctx.set_timer(at_ms.saturating_sub(now_ms), Timer::Sync);
         }
+    }
+
+    /// Forgets what neighbour `peer` acknowledged, so it gets the buffered deltas again or,
+    /// when the buffer no longer reaches back that far, the whole state.
+    fn resend_everything_to(&mut self, peer: ReplicaId) {
+        let engine = self.synced.engine_mut();
+        let neighbours = engine.neighbours().to_vec();
+        if !neighbours.contains(&peer) {
+            return;
+        }
+        tracing::info!(%peer, "a neighbour restarted; sending it everything again");
+        engine.set_neighbours(neighbours.iter().copied().filter(|id| *id != peer));
+        engine.set_neighbours(neighbours);
     }
 
     fn index_of(&self, node: &str) -> Option<usize> {
@@ -329,6 +426,8 @@ fn plan(
 /// neighbours (the same join) is encoded once; each message then only copies that text.
 #[derive(Default)]
 struct Encoder {
+    /// This process start's number, sent with every message of a durable node.
+    boot: Option<u64>,
     /// Deltas encoded during this event, by the address of the payload the engine lent:
     /// every lent payload lives until the event ends, so an address names one payload.
     deltas: Vec<(usize, Box<RawValue>)>,
@@ -338,7 +437,10 @@ impl Encoder {
     fn send<L: Serialize>(&mut self, ctx: &mut Context, node_ids: &[String], to: ReplicaId, message: SyncMessage<&L>) {
         let Some(dest) = node_ids.get(to.0 as usize) else { return };
         match self.encode(message) {
-            Ok(sync) => ctx.send(dest, Body::new(GOSSIP_TYPE).with_encoded("sync", sync)),
+            Ok(sync) => {
+                let body = Body::new(GOSSIP_TYPE).with_encoded("sync", sync);
+                ctx.send(dest, if let Some(boot) = self.boot { body.with(BOOT_FIELD, boot) } else { body });
+            }
             Err(err) => tracing::error!(%err, "gossip message not encodable; dropped"),
         }
     }
@@ -365,4 +467,136 @@ impl Encoder {
 /// The replica id of the node at `index` in `node_ids` (Maelstrom runs at most a few dozen).
 fn replica(index: usize) -> ReplicaId {
     ReplicaId(u32::try_from(index).unwrap_or(u32::MAX))
+}
+
+impl<L: Lattice + Serialize + DeserializeOwned> Durable<L> {
+    /// Opens `data_dir/<node_id>` when a data directory is given. A directory that cannot be
+    /// opened (another node's, damaged, unwritable) leaves the node running without one, and
+    /// failing every batch that mutates: a node never exits on its own, and never
+    /// acknowledges what it could not keep.
+    fn open(data_dir: Option<&DataDir>, node_id: &str, nodes: usize) -> Self {
+        let mut durable = Durable {
+            store: None,
+            broken: None,
+            uncommitted: false,
+            append_error: None,
+            boot: None,
+            peer_boots: vec![None; nodes],
+        };
+        let Some(data_dir) = data_dir else { return durable };
+        let dir = data_dir.path.join(node_id);
+        match Store::open(&dir, node_id, data_dir.store) {
+            Ok(store) => {
+                tracing::info!(dir = %dir.display(), replica_id = %store.identity().replica_id, recovery = ?store.recovery(), "store open");
+                durable.store = Some(store);
+            }
+            Err(err) => {
+                tracing::error!(dir = %dir.display(), %err, "cannot open the data directory; every write will fail");
+                durable.broken = Some(err.to_string());
+            }
+        }
+        durable.boot = Some(data_dir.store.id_seed.unwrap_or_else(random_u64) & BOOT_MASK);
+        durable
+    }
+
+    fn append(&mut self, delta: &L) {
+        if self.boot.is_none() || delta.is_bottom() {
+            return;
+        }
+        self.uncommitted = true;
+        if let Some(Err(err)) = self.store.as_mut().map(|store| store.append(delta)) {
+            self.append_error.get_or_insert(err.to_string());
+        }
+    }
+
+    fn commit(&mut self) -> Result<(), Error> {
+        if !std::mem::take(&mut self.uncommitted) {
+            return Ok(());
+        }
+        let failure = match (self.store.as_mut(), self.append_error.take()) {
+            (_, Some(err)) => err,
+            (None, None) => self.broken.clone().unwrap_or_default(),
+            (Some(store), None) => match store.commit() {
+                Ok(()) => return Ok(()),
+                Err(err) => err.to_string(),
+            },
+        };
+        Err(Error::new(ErrorCode::Crash, format!("not durable: {failure}")))
+    }
+
+    /// Records `from`'s boot number; true when it changed, i.e. that node restarted.
+    fn peer_restarted(&mut self, from: usize, boot: Option<u64>) -> bool {
+        let (Some(boot), Some(seen)) = (boot, self.peer_boots.get_mut(from)) else { return false };
+        seen.replace(boot).is_some_and(|before| before != boot)
+    }
+}
+
+/// A number that differs between process starts, from the standard library's per-process
+/// random hash keys (no other source of entropy is needed for this).
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use glomer_store::DRAWN_ID_BIT;
+    use serde_json::json;
+
+    use crate::flags::FromFlags;
+    use crate::workloads::g_counter::GCounter;
+    use crate::{Message, Node};
+
+    fn message(src: &str, dest: &str, body: serde_json::Value) -> Message {
+        Message { src: src.into(), dest: dest.into(), body: serde_json::from_value(body).unwrap() }
+    }
+
+    /// A g-counter node `n0` of two, durable in `dir`, initialised.
+    fn durable_node(dir: &std::path::Path, seed: u64) -> Node<GCounter> {
+        let args = ["--data-dir", &dir.to_string_lossy(), "--store-id-seed", &seed.to_string()].map(String::from);
+        let mut node = Node::new(GCounter::from_args(&args));
+        let init = json!({"type": "init", "msg_id": 1, "node_id": "n0", "node_ids": ["n0", "n1"]});
+        node.handle_message(message("c0", "n0", init), 0);
+        node.take_outbox();
+        node
+    }
+
+    fn read(node: &mut Node<GCounter>) -> serde_json::Value {
+        node.handle_message(message("c1", "n0", json!({"type": "read", "msg_id": 9})), 10);
+        let reply = node.take_outbox().into_iter().find(|m| m.dest == "c1").expect("a reply");
+        reply.body.get("value").cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_durable_node_keeps_what_it_acknowledged_and_its_drawn_id_across_a_restart() {
+        let dir = std::env::temp_dir().join(format!("glomer-replicated-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut node = durable_node(&dir, 1);
+        node.handle_message(message("c1", "n0", json!({"type": "add", "msg_id": 2, "delta": 7})), 5);
+        let sent = node.take_outbox();
+        assert!(sent.iter().any(|m| m.dest == "c1" && m.body.kind == "add_ok"), "{sent:?}");
+        assert!(sent.iter().any(|m| m.dest == "n1" && m.body.get(super::BOOT_FIELD).is_some()), "{sent:?}");
+        drop(node); // as a SIGKILL would
+
+        let mut node = durable_node(&dir, 2);
+        assert_eq!(read(&mut node), json!(7), "the acknowledged add survived");
+        let GCounter::Crdt(counter) = node.workload() else { panic!("a CRDT counter") };
+        let id = counter.replica().expect("initialised").id();
+        assert_ne!(id.0 & DRAWN_ID_BIT, 0, "entries are minted under the store's drawn id, not the index");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_node_that_cannot_open_its_data_dir_answers_writes_with_crash() {
+        let file = std::env::temp_dir().join(format!("glomer-replicated-file-{}", std::process::id()));
+        std::fs::write(&file, b"not a directory").unwrap();
+        let mut node = durable_node(&file, 1);
+        node.handle_message(message("c1", "n0", json!({"type": "add", "msg_id": 2, "delta": 7})), 5);
+        let reply = node.take_outbox().into_iter().find(|m| m.dest == "c1").expect("a reply");
+        assert_eq!((reply.body.kind.as_str(), reply.body.get("code")), ("error", Some(&json!(13))), "{reply:?}");
+        assert_eq!(reply.body.in_reply_to, Some(2));
+        std::fs::remove_file(&file).unwrap();
+    }
 }

@@ -57,6 +57,13 @@ pub trait Workload {
     fn on_timer(&mut self, ctx: &mut Context, timer: Timer) {
         let _ = (ctx, timer);
     }
+
+    /// Makes what this batch of events acknowledges durable; the node calls it before any of
+    /// the batch's output leaves. An error turns the batch's replies into that error (a node
+    /// without a data directory has nothing to do).
+    fn commit(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 impl<W: Workload + ?Sized> Workload for Box<W> {
@@ -71,6 +78,9 @@ impl<W: Workload + ?Sized> Workload for Box<W> {
     }
     fn on_timer(&mut self, ctx: &mut Context, timer: Timer) {
         (**self).on_timer(ctx, timer)
+    }
+    fn commit(&mut self) -> Result<(), Error> {
+        (**self).commit()
     }
 }
 

@@ -47,15 +47,13 @@ impl RunError {
 pub fn run(config: &TestConfig) -> Result<Report, RunError> {
     let workload = workload::build(config).map_err(RunError::Config)?;
     let mut exec: Box<dyn Executor> = match config.executor {
-        ExecutorKind::Sim => {
-            Box::new(SimExecutor::from_registry(&config.workload, &config.node_args).ok_or_else(|| {
-                RunError::Config(format!(
-                    "--executor sim: no in-process node for workload {:?} (known: {})",
-                    config.workload,
-                    glomer_adapters::workloads::names().collect::<Vec<_>>().join(", ")
-                ))
-            })?)
-        }
+        ExecutorKind::Sim => Box::new(SimExecutor::for_config(config).ok_or_else(|| {
+            RunError::Config(format!(
+                "--executor sim: no in-process node for workload {:?} (known: {})",
+                config.workload,
+                glomer_adapters::workloads::names().collect::<Vec<_>>().join(", ")
+            ))
+        })?),
         ExecutorKind::Process => Box::new(ProcessExecutor::new(config).map_err(|e| RunError::Config(e.to_string()))?),
     };
     run_with(config, workload, exec.as_mut())

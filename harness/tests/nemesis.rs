@@ -16,13 +16,7 @@ const PAUSE: Faults = Faults { partition: false, kill: false, pause: true };
 
 /// `workload` on `nodes` glomer nodes (the adapters' registry) for 20 s under `faults`.
 fn run_glomer_node(workload: &str, nodes: usize, faults: Faults, seed: u64) -> Report {
-    let mut config = TestConfig::new(workload, nodes);
-    config.time_limit_s = 20.0;
-    config.rate = 20.0;
-    config.latency_ms = 10;
-    config.nemesis = faults;
-    config.nemesis_interval_s = 2.0;
-    config.seed = seed;
+    let config = support::nemesis_config(workload, nodes, faults, seed);
     let mut exec = SimExecutor::from_registry(workload, &[]).expect("a glomer node");
     let workload = workload::build(&config).expect("known workload");
     run_with(&config, workload, &mut exec).unwrap_or_else(|e| panic!("seed {seed}: run failed: {e}"))

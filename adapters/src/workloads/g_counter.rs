@@ -97,4 +97,11 @@ impl Workload for GCounter {
             counter.on_timer(ctx, timer);
         }
     }
+
+    fn commit(&mut self) -> Result<(), Error> {
+        match self {
+            GCounter::Crdt(counter) => counter.commit(),
+            GCounter::SeqKv(_) => Ok(()),
+        }
+    }
 }

@@ -110,6 +110,12 @@ impl Crdt for Transactions {
     fn on_start(&mut self, replica: &Replica<Registers>) {
         // Timestamps carry the engine's replica id, so two nodes never draw the same one.
         self.clock = Hlc::new(replica.id());
+        // A restarted node's wall clock starts again from zero; its recovered writes must
+        // still be older than its next ones.
+        let state = replica.state();
+        for ts in state.iter().filter_map(|(key, _)| state.timestamp(key)) {
+            self.clock.observe(ts);
+        }
     }
 
     fn on_request(

@@ -5,13 +5,23 @@
 //! memory and rebuilt fresh by the factory when it restarts; a paused node gets no deliveries
 //! and no timers until it resumes, when the messages held for it arrive in order.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use glomer_adapters::workloads::BoxedWorkload;
 use glomer_adapters::{Message, Node};
 
 use super::{ExecError, Executor, NodeOutput};
+use rand::{RngCore, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::config::TestConfig;
 use crate::net::Delivery;
 
 const NS_PER_MS: u64 = 1_000_000;
+
+/// Spreads the id seeds of successive node starts apart (an odd 64-bit constant, so every
+/// start of a run gets a different seed).
+const ID_SEED_STRIDE: u64 = 0x9E37_79B9_7F4A_7C15;
 /// Messages held for one paused node. A pause lasts seconds and a node receives at most a few
 /// thousand messages a second in any test this runner is meant for; past this bound the
 /// oldest-first delivery would no longer model a pipe that fills up, so later messages are
@@ -54,6 +64,36 @@ impl SimExecutor {
         glomer_adapters::workloads::build(name, args)?;
         let (name, args) = (name.to_owned(), args.to_vec());
         Some(Self::new(move || glomer_adapters::workloads::build(&name, &args).expect("checked above")))
+    }
+
+    /// Nodes of `config`'s workload with its node arguments, or `None` when the adapters crate
+    /// has no such workload. Durable nodes (arguments with `--data-dir`) keep their files in
+    /// the run's own folder, `<out>/data/<node id>`, whatever directory the arguments name, so
+    /// runs never share state; and every start draws its store's ids from the next number of
+    /// a stream seeded by the run's seed, so a run replays exactly while no two starts share
+    /// an id seed.
+    pub fn for_config(config: &TestConfig) -> Option<Self> {
+        let Some(at) = config.node_args.iter().position(|arg| arg == "--data-dir" || arg.starts_with("--data-dir="))
+        else {
+            return Self::from_registry(&config.workload, &config.node_args);
+        };
+        let mut args = config.node_args.clone();
+        let data_dir = std::path::absolute(config.out.join("data")).unwrap_or_else(|_| config.out.join("data"));
+        let data_dir = data_dir.to_string_lossy().into_owned();
+        if args[at].contains('=') {
+            args[at] = format!("--data-dir={data_dir}");
+        } else if let Some(value) = args.get_mut(at + 1) {
+            *value = data_dir;
+        }
+        glomer_adapters::workloads::build(&config.workload, &args)?;
+        let (name, seed, starts) = (config.workload.clone(), config.seed, AtomicU64::new(0));
+        Some(Self::new(move || {
+            let start = starts.fetch_add(1, Ordering::Relaxed);
+            let id_seed = ChaCha8Rng::seed_from_u64(seed).next_u64() ^ start.wrapping_mul(ID_SEED_STRIDE);
+            let mut args = args.clone();
+            args.extend(["--store-id-seed".to_owned(), id_seed.to_string()]);
+            glomer_adapters::workloads::build(&name, &args).expect("checked above")
+        }))
     }
 
     fn fresh_node(&self) -> SimNode {

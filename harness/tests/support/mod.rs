@@ -18,6 +18,19 @@ pub fn short_config(workload: &str, node_count: usize) -> TestConfig {
     config
 }
 
+/// `workload` on `nodes` nodes for 20 s at 20 ops/s, latency 10 ms, under `faults` with one
+/// nemesis op every 2 s on average: the nemesis tests' setting.
+pub fn nemesis_config(workload: &str, nodes: usize, faults: glomer_harness::nemesis::Faults, seed: u64) -> TestConfig {
+    let mut config = TestConfig::new(workload, nodes);
+    config.time_limit_s = 20.0;
+    config.rate = 20.0;
+    config.latency_ms = 10;
+    config.nemesis = faults;
+    config.nemesis_interval_s = 2.0;
+    config.seed = seed;
+    config
+}
+
 /// Runs `config` under the sim executor with every node behaving as `behaviour`.
 pub fn run_sim(config: &TestConfig, behaviour: &'static str) -> Report {
     let workload = workload::build(config).expect("known workload");
