@@ -141,10 +141,12 @@ pub struct IntervalController {
 }
 
 impl IntervalController {
-    /// A controller for `target_ms`, starting at the shortest interval: until the first
-    /// round trip is measured the node favours latency over messages.
-    pub fn new(target_ms: u64, model: LatencyModel) -> Self {
-        Self { target_ms, model, interval_ms: MIN_INTERVAL_MS as f64, last_step_ms: None }
+    /// A controller for `target_ms`, starting at the interval the model gives for a hop of
+    /// `assumed_hop_ms` (bounded), so the first seconds, before any round trip is measured,
+    /// neither flood nor lag when the guess is right.
+    pub fn new(target_ms: u64, model: LatencyModel, assumed_hop_ms: u64) -> Self {
+        let interval_ms = model.interval_for(target_ms, assumed_hop_ms).clamp(MIN_INTERVAL_MS as f64, MAX_INTERVAL_MS as f64);
+        Self { target_ms, model, interval_ms, last_step_ms: None }
     }
 
     /// The interval in force, in whole ms.
@@ -276,8 +278,9 @@ mod tests {
     /// (the neighbour's, before its next message carries the ack) cycles through `[0, 300)`.
     /// Returns every interval the controller set and its final hop estimate.
     fn run_star(target_ms: u64, hop_ms: u64, seconds: u64) -> (Vec<u64>, Option<u64>) {
+        // The controller guesses a hop 2.5 times too long, so it starts far below the setpoint.
         let mut clock = AckClock::default();
-        let mut controller = IntervalController::new(target_ms, LatencyModel::STAR);
+        let mut controller = IntervalController::new(target_ms, LatencyModel::STAR, 250);
         let mut intervals = Vec::new();
         let mut seq = 0;
         let mut ack_at_ms = None;
@@ -316,23 +319,26 @@ mod tests {
 
     #[test]
     fn the_interval_stays_inside_its_bounds() {
-        let (loose, _) = run_star(100_000, 100, 30);
-        assert_eq!(loose.last(), Some(&MAX_INTERVAL_MS), "a loose target stops at the bound");
-        assert!(loose.iter().all(|&i| (MIN_INTERVAL_MS..=MAX_INTERVAL_MS).contains(&i)));
-        let mut tight = IntervalController::new(50, LatencyModel::STAR);
+        let mut loose = IntervalController::new(100_000, LatencyModel::STAR, 100);
+        let mut tight = IntervalController::new(300, LatencyModel::STAR, 100);
         for step in 0..100 {
-            tight.step(step * STEP_EVERY_MS, Some(100));
+            loose.step(step * STEP_EVERY_MS, Some(100));
+            tight.step(step * STEP_EVERY_MS, Some(1_000));
+            assert!((MIN_INTERVAL_MS..=MAX_INTERVAL_MS).contains(&loose.interval_ms()));
+            assert!((MIN_INTERVAL_MS..=MAX_INTERVAL_MS).contains(&tight.interval_ms()));
         }
+        assert_eq!(loose.interval_ms(), MAX_INTERVAL_MS, "a loose target stops at the longest");
         assert_eq!(tight.interval_ms(), MIN_INTERVAL_MS, "an unreachable target keeps the shortest");
     }
 
     #[test]
     fn no_step_before_a_round_trip_is_measured_or_before_it_is_due() {
-        let mut controller = IntervalController::new(300, LatencyModel::STAR);
+        let mut controller = IntervalController::new(300, LatencyModel::STAR, 100);
         assert_eq!(controller.step(0, None), None);
-        assert!(controller.step(0, Some(100)).is_some());
-        assert_eq!(controller.step(STEP_EVERY_MS - 1, Some(100)), None);
-        assert!(controller.step(STEP_EVERY_MS, Some(100)).is_some());
+        assert_eq!(controller.interval_ms(), 200, "starts at the model's interval for the assumed hop");
+        assert!(controller.step(0, Some(120)).is_some());
+        assert_eq!(controller.step(STEP_EVERY_MS - 1, Some(120)), None);
+        assert!(controller.step(STEP_EVERY_MS, Some(120)).is_some());
     }
 
     #[test]

@@ -12,11 +12,15 @@ use crate::adaptive::{IntervalController, LatencyModel};
 /// given: the middle of the Glomers 3d bar (400 ms) and the balanced preset's figure.
 pub const DEFAULT_LATENCY_TARGET_MS: u64 = 300;
 
+/// The hop latency the `adaptive` preset assumes before it has measured one: Maelstrom's
+/// 3d/3e `--latency 100`. It picks the graph (fixed at start) and the first interval; the
+/// interval then follows the measured hop.
+pub const ASSUMED_HOP_MS: u64 = 100;
+
 /// Targets below this make the `adaptive` preset use the complete graph instead of the star.
-/// A star's value crosses two hops, 200 ms at Maelstrom's 3d/3e latency of 100 ms, and its hub
-/// needs some wait to batch at all (docs/broadcast.md measures 209 ms at a 50 ms interval); the
-/// topology is fixed at start, before any latency is measured, so this assumes that latency.
-pub const STAR_TARGET_MIN_MS: u64 = 220;
+/// A star's value crosses two hops, 200 ms at [`ASSUMED_HOP_MS`], and its hub needs some wait
+/// to batch at all (docs/broadcast.md measures 209 ms at a 50 ms interval).
+pub const STAR_TARGET_MIN_MS: u64 = 2 * ASSUMED_HOP_MS + 20;
 
 /// A named set of gossip settings; explicit flags override any of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -112,7 +116,7 @@ impl GossipConfig {
 
     /// The `adaptive` preset for a median latency of `target_ms`: the balanced star (hubs
     /// batch, leaves send at once) or, for a target a star cannot meet, the latency preset's
-    /// complete graph with batching; the interval starts short and adapts.
+    /// complete graph with batching; the controller sets the interval.
     pub fn adaptive(target_ms: u64) -> Self {
         let base = if target_ms < STAR_TARGET_MIN_MS {
             Self { flush: Flush::Interval, ..Self::preset(Preset::Latency) }
@@ -133,7 +137,7 @@ impl GossipConfig {
             Topology::Total => LatencyModel::TOTAL,
             _ => LatencyModel::STAR,
         };
-        Some(IntervalController::new(self.latency_target_ms?, model))
+        Some(IntervalController::new(self.latency_target_ms?, model, ASSUMED_HOP_MS))
     }
 
     /// The engine's settings for a node with `neighbours` neighbours, in a graph that is
