@@ -145,7 +145,8 @@ impl IntervalController {
     /// `assumed_hop_ms` (bounded), so the first seconds, before any round trip is measured,
     /// neither flood nor lag when the guess is right.
     pub fn new(target_ms: u64, model: LatencyModel, assumed_hop_ms: u64) -> Self {
-        let interval_ms = model.interval_for(target_ms, assumed_hop_ms).clamp(MIN_INTERVAL_MS as f64, MAX_INTERVAL_MS as f64);
+        let interval_ms =
+            model.interval_for(target_ms, assumed_hop_ms).clamp(MIN_INTERVAL_MS as f64, MAX_INTERVAL_MS as f64);
         Self { target_ms, model, interval_ms, last_step_ms: None }
     }
 

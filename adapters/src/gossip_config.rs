@@ -123,11 +123,7 @@ impl GossipConfig {
         } else {
             Self::preset(Preset::Balanced)
         };
-        Self {
-            interval_ms: crate::adaptive::MIN_INTERVAL_MS,
-            latency_target_ms: Some(target_ms),
-            ..base
-        }
+        Self { interval_ms: crate::adaptive::MIN_INTERVAL_MS, latency_target_ms: Some(target_ms), ..base }
     }
 
     /// The controller of the batch interval when a latency target is set. The latency model
