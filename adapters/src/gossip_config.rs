@@ -35,9 +35,9 @@ pub enum Preset {
     /// A star where leaves and hub both send at most once per 400 ms: about one message per
     /// operation, in exchange for up to a second of latency.
     Frugal,
-    /// Tunes the batch interval at run time to meet `--latency-target-ms` (median stable
-    /// latency) with the fewest messages: a star (or, for targets below
-    /// [`STAR_TARGET_MIN_MS`], the complete graph) whose batching node adapts.
+    /// Tunes the batch interval at run time to meet --latency-target-ms (median stable
+    /// latency) with the fewest messages: a star (the complete graph for targets below
+    /// 220 ms, STAR_TARGET_MIN_MS) whose batching node adapts.
     Adaptive,
 }
 
