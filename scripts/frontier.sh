@@ -14,6 +14,9 @@
 #   scripts/frontier.sh sim-seeds  # 3d with partitions, 20 seeds per preset, sim executor
 #   scripts/frontier.sh glomers    # Glomers 3a, 3b, 3c with every preset, process executor
 #   SEEDS=3 scripts/frontier.sh spread  # the presets over seeds 1..SEEDS: median and range
+#   SEEDS=3 scripts/frontier.sh adaptive  # --preset adaptive at targets 150, 300, 600 ms over
+#                                         # seeds 1..SEEDS, then under partitions; adds the
+#                                         # seed-1 points to the TSV and the plot
 #
 # Needs: cargo, python3 (standard library only).
 set -euo pipefail
@@ -87,7 +90,12 @@ spread() {
             TSV="$tsv" SEED="$seed" run "preset-$preset" "--preset $preset"
         done
     done
-    python3 - "$tsv" <<'EOF'
+    summarise "$tsv"
+}
+
+# Prints the rows of a spread TSV (several seeds per label) as median [min – max] per figure.
+summarise() {
+    python3 - "$1" <<'EOF'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -102,6 +110,26 @@ for label, runs in rows.items():
     cells = " | ".join(cell([r[i] for r in runs]) for i in (1, 2, 3))
     print(f"| {label} | {len(runs)} | {valid} of {len(runs)} | {cells} |")
 EOF
+}
+
+# --preset adaptive at each latency target over SEEDS seeds (the spread table), then once per
+# target under partitions; the seed-1 rows replace any earlier adaptive rows of the frontier TSV.
+adaptive() {
+    local tsv="$STORE/adaptive.tsv" target
+    mkdir -p "$STORE"
+    : >"$tsv"
+    for target in 150 300 600; do
+        for seed in $(seq 1 "${SEEDS:-3}"); do
+            TSV="$tsv" SEED="$seed" run "adaptive-$target" "--preset adaptive --latency-target-ms $target"
+        done
+    done
+    summarise "$tsv"
+    for target in 150 300 600; do
+        TSV="$tsv" run "partition-adaptive-$target" "--preset adaptive --latency-target-ms $target" "--nemesis partition"
+    done
+    grep -v "^adaptive-\|^partition-adaptive-" "$TSV" >"$TSV.new" || true
+    grep "seed 1 --" "$tsv" >>"$TSV.new" || true
+    mv "$TSV.new" "$TSV"
 }
 
 # 20 seeds of 3d with partitions per preset under the sim executor (virtual time, ~2 s a run).
@@ -178,7 +206,7 @@ def label_at(x, y):
     placed.append((x, y))
     return y
 for label, mpo, median in points:
-    colour = "#c0392b" if label.startswith("preset") else "#2c3e50"
+    colour = "#c0392b" if label.startswith("preset") else "#27ae60" if label.startswith("adaptive") else "#2c3e50"
     x, y = X(median), Y(mpo)
     out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" fill="{colour}"/>')
     out.append(f'<text x="{x+7:.1f}" y="{label_at(x + 7, y + 4):.1f}" fill="{colour}">{label}</text>')
@@ -201,6 +229,11 @@ case "${1:-all}" in
         cargo build -q --release -p glomer-harness -p glomer-nodes
         spread
         ;;
+    adaptive)
+        cargo build -q --release -p glomer-harness -p glomer-nodes
+        adaptive
+        plot
+        ;;
     presets | all)
         cargo build -q --release -p glomer-harness -p glomer-nodes
         printf 'label\tvalid\tmsgs-per-op\tmedian-ms\tmax-ms\tcommand\n' >"$TSV"
@@ -211,5 +244,5 @@ case "${1:-all}" in
         fi
         plot
         ;;
-    *) echo "usage: $0 [all|presets|plot|sim-seeds|glomers|spread]" >&2; exit 2 ;;
+    *) echo "usage: $0 [all|presets|plot|sim-seeds|glomers|spread|adaptive]" >&2; exit 2 ;;
 esac

@@ -11,6 +11,22 @@ use glomer_store::{Durability, StoreConfig};
 
 use crate::replicated::DataDir;
 
+use crate::adaptive::{IntervalController, LatencyModel};
+
+/// The median stable latency the `adaptive` preset aims at when `--latency-target-ms` is not
+/// given: the middle of the Glomers 3d bar (400 ms) and the balanced preset's figure.
+pub const DEFAULT_LATENCY_TARGET_MS: u64 = 300;
+
+/// The hop latency the `adaptive` preset assumes before it has measured one: Maelstrom's
+/// 3d/3e `--latency 100`. It picks the graph (fixed at start) and the first interval; the
+/// interval then follows the measured hop.
+pub const ASSUMED_HOP_MS: u64 = 100;
+
+/// Targets below this make the `adaptive` preset use the complete graph instead of the star.
+/// A star's value crosses two hops, 200 ms at [`ASSUMED_HOP_MS`], and its hub needs some wait
+/// to batch at all (docs/broadcast.md measures 209 ms at a 50 ms interval).
+pub const STAR_TARGET_MIN_MS: u64 = 2 * ASSUMED_HOP_MS + 20;
+
 /// A named set of gossip settings; explicit flags override any of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Preset {
@@ -24,6 +40,10 @@ pub enum Preset {
     /// A star where leaves and hub both send at most once per 400 ms: about one message per
     /// operation, in exchange for up to a second of latency.
     Frugal,
+    /// Tunes the batch interval at run time to meet --latency-target-ms (median stable
+    /// latency) with the fewest messages: a star (the complete graph for targets below
+    /// 220 ms, STAR_TARGET_MIN_MS) whose batching node adapts.
+    Adaptive,
 }
 
 /// When a node sends what its neighbours lack.
@@ -72,6 +92,9 @@ pub struct GossipConfig {
     pub remove_redundancy: bool,
     /// Where the replica keeps its state across restarts; `None` keeps it in memory only.
     pub data_dir: Option<DataDir>,
+    /// The median stable latency the batch interval is tuned to meet at run time; `None`: the
+    /// interval stays as set.
+    pub latency_target_ms: Option<u64>,
 }
 
 impl GossipConfig {
@@ -83,6 +106,7 @@ impl GossipConfig {
             Preset::Latency => (Topology::Total, Flush::Now, 0, 2_000),
             Preset::Balanced => (Topology::Star, Flush::Hubs, 100, 1_000),
             Preset::Frugal => (Topology::Star, Flush::Interval, 400, 2_000),
+            Preset::Adaptive => return Self::adaptive(DEFAULT_LATENCY_TARGET_MS),
         };
         Self {
             topology,
@@ -94,7 +118,30 @@ impl GossipConfig {
             topology_seed: 0,
             remove_redundancy: true,
             data_dir: None,
+            latency_target_ms: None,
         }
+    }
+
+    /// The `adaptive` preset for a median latency of `target_ms`: the balanced star (hubs
+    /// batch, leaves send at once) or, for a target a star cannot meet, the latency preset's
+    /// complete graph with batching; the controller sets the interval.
+    pub fn adaptive(target_ms: u64) -> Self {
+        let base = if target_ms < STAR_TARGET_MIN_MS {
+            Self { flush: Flush::Interval, ..Self::preset(Preset::Latency) }
+        } else {
+            Self::preset(Preset::Balanced)
+        };
+        Self { interval_ms: crate::adaptive::MIN_INTERVAL_MS, latency_target_ms: Some(target_ms), ..base }
+    }
+
+    /// The controller of the batch interval when a latency target is set. The latency model
+    /// is the complete graph's for `total` and the star's otherwise.
+    pub fn controller(&self) -> Option<IntervalController> {
+        let model = match self.topology {
+            Topology::Total => LatencyModel::TOTAL,
+            _ => LatencyModel::STAR,
+        };
+        Some(IntervalController::new(self.latency_target_ms?, model, ASSUMED_HOP_MS))
     }
 
     /// The engine's settings for a node with `neighbours` neighbours, in a graph that is
@@ -130,7 +177,8 @@ impl Default for GossipConfig {
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct GossipFlags {
     /// Named settings: latency (total, send at once), balanced (star, hub batches 100 ms),
-    /// frugal (star, everyone batches 400 ms).
+    /// frugal (star, everyone batches 400 ms), adaptive (batching tuned to
+    /// --latency-target-ms).
     #[arg(long, value_enum, default_value_t = Preset::Balanced)]
     pub preset: Preset,
     /// Who gossips with whom: maelstrom (the test's topology message), total, star, tree:K,
@@ -171,6 +219,10 @@ pub struct GossipFlags {
     /// entropy, so a simulation replays exactly. Every start needs a different seed.
     #[arg(long, hide = true)]
     pub store_id_seed: Option<u64>,
+    /// Median stable latency the adaptive preset tunes its batch interval to meet, in
+    /// milliseconds (default 300); ignored by the other presets.
+    #[arg(long)]
+    pub latency_target_ms: Option<u64>,
 }
 
 fn parse_topology(text: &str) -> Result<Topology, glomer_crdt::TopologyError> {
@@ -180,7 +232,10 @@ fn parse_topology(text: &str) -> Result<Topology, glomer_crdt::TopologyError> {
 impl GossipFlags {
     /// The preset's settings with every explicit flag applied on top.
     pub fn config(&self) -> GossipConfig {
-        let mut config = GossipConfig::preset(self.preset);
+        let mut config = match (self.preset, self.latency_target_ms) {
+            (Preset::Adaptive, Some(target_ms)) => GossipConfig::adaptive(target_ms),
+            (preset, _) => GossipConfig::preset(preset),
+        };
         let preset_retransmit_gap_ms = config.retransmit_ms.saturating_sub(config.ack_delay_ms);
         if let Some(topology) = &self.topology {
             config.topology = topology.clone();
@@ -257,5 +312,18 @@ mod tests {
         assert_eq!(config(&["--flush", "interval", "--interval-ms", "80"]).sync_config(1, false).batch_interval_ms, 80);
         assert!(!hubs.sync_config(4, true).relay, "no relaying in a complete graph");
         assert!(!config(&["--acks", "immediate"]).sync_config(1, false).piggyback_acks);
+    }
+
+    #[test]
+    fn the_adaptive_preset_picks_its_graph_from_the_target() {
+        let tight = config(&["--preset", "adaptive", "--latency-target-ms", "150"]);
+        assert_eq!((tight.topology.clone(), tight.flush), (Topology::Total, Flush::Interval));
+        let loose = config(&["--latency-target-ms", "600", "--preset", "adaptive"]);
+        assert_eq!((loose.topology.clone(), loose.flush), (Topology::Star, Flush::Hubs));
+        assert_eq!(loose.latency_target_ms, Some(600));
+        assert!(loose.controller().is_some());
+        assert_eq!(config(&["--preset", "adaptive"]).latency_target_ms, Some(DEFAULT_LATENCY_TARGET_MS));
+        let ignored = config(&["--preset", "balanced", "--latency-target-ms", "150"]);
+        assert!(ignored.controller().is_none(), "only the adaptive preset adapts");
     }
 }

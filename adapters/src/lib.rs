@@ -15,6 +15,7 @@
 //! - [`node`]: the sans-IO [`Node`];
 //! - [`request`]: typed request parsing with Maelstrom's errors 10 and 12;
 //! - [`replicated`]: the one replicated workload and the [`replicated::Crdt`] trait;
+//! - [`adaptive`]: the batch interval tuned to a latency target;
 //! - [`gossip_config`]: presets and flags of replication; [`json_element`]: JSON as set elements;
 //! - [`flags`]: lenient command-line flags ([`flags::FromFlags`]);
 //! - [`services`]: clients of `seq-kv`, `lin-kv`, `lww-kv` and `lin-tso`;
@@ -36,6 +37,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod adaptive;
 pub mod flags;
 pub mod gossip_config;
 pub mod json_element;

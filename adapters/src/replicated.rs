@@ -164,6 +164,11 @@ impl<C: Crdt> Replicated<C> {
     pub fn replica(&self) -> Option<&Replica<C::State>> {
         self.replica.as_ref()
     }
+
+    /// The replica, to retune its engine at run time (`None` before `init`).
+    pub fn replica_mut(&mut self) -> Option<&mut Replica<C::State>> {
+        self.replica.as_mut()
+    }
 }
 
 impl<C: Crdt> Workload for Replicated<C> {
@@ -305,6 +310,11 @@ impl<L: Lattice + Serialize + DeserializeOwned> Replica<L> {
     /// The engine, for its statistics and neighbour set.
     pub fn engine(&self) -> &Engine<L> {
         self.synced.engine()
+    }
+
+    /// The engine, to retune it at run time ([`Engine::set_config`]).
+    pub fn engine_mut(&mut self) -> &mut Engine<L> {
+        self.synced.engine_mut()
     }
 
     /// The settings in force.

@@ -3,7 +3,8 @@
 //! The sim executor runs the full-length challenges (virtual time, deterministic per seed), so
 //! its figures are properties of the protocol and are checked against each preset's row of
 //! docs/broadcast.md; a few short process runs check the real binary end to end. The
-//! full-length process runs are `scripts/frontier.sh`.
+//! full-length process runs are `scripts/frontier.sh`. The adaptive preset is checked for
+//! validity, partitions included, and for a lower median under a lower latency target.
 
 mod support;
 
@@ -114,4 +115,37 @@ fn process_default_preset_at_3d_scale_is_valid() {
     let report = run_valid(&config);
     let results: &Value = &report.analysis.results;
     assert!(results["workload"]["stable-count"].as_u64().unwrap_or(0) > 100, "{results}");
+}
+
+/// Glomers 3d with `--preset adaptive --latency-target-ms target_ms`.
+fn adaptive_3d(target_ms: u64, partition: bool, seed: u64) -> TestConfig {
+    let mut config = challenge_3de(partition, "adaptive", seed);
+    config.node_args.extend(["--latency-target-ms".into(), target_ms.to_string()]);
+    config.out.set_file_name(format!("3de-{partition}-adaptive-{target_ms}-{seed}"));
+    config
+}
+
+#[test]
+fn sim_3d_adaptive_a_lower_target_gives_a_lower_median_within_the_bars() {
+    let seed = 1;
+    let (tight_msgs, tight_median, tight_max) = figures(&run_valid(&adaptive_3d(300, false, seed)));
+    let (loose_msgs, loose_median, _) = figures(&run_valid(&adaptive_3d(600, false, seed)));
+    assert!(
+        tight_median < loose_median,
+        "seed {seed}: 300 ms target {tight_median} ms, 600 ms target {loose_median} ms"
+    );
+    assert!(tight_msgs > loose_msgs, "seed {seed}: the looser target sends fewer ({tight_msgs} vs {loose_msgs})");
+    assert!(tight_median <= 300 && loose_median <= 600, "seed {seed}: targets met: {tight_median}, {loose_median} ms");
+    // Glomers 3d's bars.
+    assert!(
+        tight_msgs < 30.0 && tight_median < 400 && tight_max < 600,
+        "seed {seed}: {tight_msgs} / {tight_median} / {tight_max}"
+    );
+}
+
+#[test]
+fn sim_3d_adaptive_with_partitions_is_valid() {
+    for seed in [1, 2] {
+        run_valid(&adaptive_3d(300, true, seed));
+    }
 }

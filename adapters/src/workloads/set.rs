@@ -20,6 +20,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::adaptive::Adaptive;
 use crate::flags::FromFlags;
 use crate::gossip_config::GossipFlags;
 use crate::json_element::JsonElement;
@@ -189,11 +190,11 @@ impl SetNames for GSetNames {
     type Reply<'a> = GSetReply<'a>;
 }
 
-/// The broadcast workload.
-pub type Broadcast = Replicated<GrowSet<BroadcastNames>>;
+/// The broadcast workload (its batch interval adapts under `--preset adaptive`).
+pub type Broadcast = Adaptive<GrowSet<BroadcastNames>>;
 
-/// The g-set workload.
-pub type GSetNode = Replicated<GrowSet<GSetNames>>;
+/// The g-set workload (its batch interval adapts under `--preset adaptive`).
+pub type GSetNode = Adaptive<GrowSet<GSetNames>>;
 
 /// Flags of `glomer-broadcast`: the shared gossip flags.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Parser)]
@@ -203,7 +204,8 @@ pub type GSetNode = Replicated<GrowSet<GSetNames>>;
     after_help = "Presets (explicit flags override them):\n  \
         latency   total topology, send at once, piggybacked acks (ack delay 2 s, retransmit 3 s)\n  \
         balanced  star, leaves send at once, the hub batches per 100 ms (ack delay 1 s, retransmit 2 s)\n  \
-        frugal    star, everyone batches per 400 ms (ack delay 2 s, retransmit 3 s)"
+        frugal    star, everyone batches per 400 ms (ack delay 2 s, retransmit 3 s)\n  \
+        adaptive  star (total below a 220 ms target), the batching node tunes its interval to --latency-target-ms"
 )]
 pub struct BroadcastFlags {
     /// How the set is replicated.
@@ -215,7 +217,8 @@ impl FromFlags for Broadcast {
     type Flags = BroadcastFlags;
 
     fn from_flags(flags: BroadcastFlags) -> Self {
-        Replicated::new(GrowSet(PhantomData), flags.gossip.config())
+        let config = flags.gossip.config();
+        Adaptive::new(Replicated::new(GrowSet(PhantomData), config.clone()), config.controller())
     }
 }
 
@@ -232,6 +235,7 @@ impl FromFlags for GSetNode {
     type Flags = GSetFlags;
 
     fn from_flags(flags: GSetFlags) -> Self {
-        Replicated::new(GrowSet(PhantomData), flags.gossip.config())
+        let config = flags.gossip.config();
+        Adaptive::new(Replicated::new(GrowSet(PhantomData), config.clone()), config.controller())
     }
 }
