@@ -86,6 +86,11 @@ fn sorted_entries(map: &serde_json::Map<String, serde_json::Value>) -> Vec<(&Str
 
 /// Integers before floats, so that `1` and `1.0` (unequal in serde_json) never compare equal.
 fn number_cmp(x: &serde_json::Number, y: &serde_json::Number) -> std::cmp::Ordering {
+    // Maelstrom's values are small non-negative integers: compared here without widening, as
+    // every join and set lookup of a broadcast or g-set node does many times per element.
+    if let (Some(p), Some(q)) = (x.as_u64(), y.as_u64()) {
+        return p.cmp(&q);
+    }
     let integer = |n: &serde_json::Number| n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from));
     match (integer(x), integer(y)) {
         (Some(p), Some(q)) => p.cmp(&q),

@@ -133,18 +133,59 @@ impl<'de> Visitor<'de> for BodyVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Body, A::Error> {
         let mut body = Body::default();
         let mut kind = None;
-        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
-            match key.as_ref() {
-                "type" => kind = Some(map.next_value::<String>()?),
-                "msg_id" => body.msg_id = map.next_value()?,
-                "in_reply_to" => body.in_reply_to = map.next_value()?,
-                _ => {
-                    body.fields.insert(key.into_owned(), map.next_value()?);
+        while let Some(key) = map.next_key::<BodyKey>()? {
+            match key {
+                BodyKey::Type => kind = Some(map.next_value::<String>()?),
+                BodyKey::MsgId => body.msg_id = map.next_value()?,
+                BodyKey::InReplyTo => body.in_reply_to = map.next_value()?,
+                BodyKey::Field(key) => {
+                    body.fields.insert(key, map.next_value()?);
                 }
             }
         }
         body.kind = kind.ok_or_else(|| serde::de::Error::missing_field("type"))?;
         Ok(body)
+    }
+}
+
+/// A body's key: the three every body may have are recognised without allocating (a key
+/// read as a `String` or a `Cow` always is a fresh string), the others become field names.
+enum BodyKey {
+    Type,
+    MsgId,
+    InReplyTo,
+    Field(String),
+}
+
+impl<'de> Deserialize<'de> for BodyKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(BodyKeyVisitor)
+    }
+}
+
+struct BodyKeyVisitor;
+
+impl Visitor<'_> for BodyKeyVisitor {
+    type Value = BodyKey;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a body key")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<BodyKey, E> {
+        Ok(match key {
+            "type" => BodyKey::Type,
+            "msg_id" => BodyKey::MsgId,
+            "in_reply_to" => BodyKey::InReplyTo,
+            _ => BodyKey::Field(key.to_owned()),
+        })
+    }
+
+    fn visit_string<E: serde::de::Error>(self, key: String) -> Result<BodyKey, E> {
+        match self.visit_str(&key)? {
+            BodyKey::Field(_) => Ok(BodyKey::Field(key)),
+            known => Ok(known),
+        }
     }
 }
 
@@ -380,6 +421,12 @@ mod tests {
         }
         let body: Body = serde_json::from_str(r#"{"type":"x","type":"y","msg_id":null}"#).unwrap();
         assert_eq!((body.kind.as_str(), body.msg_id), ("y", None), "the last duplicate wins, as serde_json's maps do");
+    }
+
+    #[test]
+    fn escaped_keys_are_read_like_plain_ones() {
+        let body: Body = serde_json::from_str(r#"{"typ\u0065":"x","msg\u005fid":3,"\u0061":1}"#).unwrap();
+        assert_eq!((body.kind.as_str(), body.msg_id, body.get("a")), ("x", Some(3), Some(&json!(1))));
     }
 
     #[test]
