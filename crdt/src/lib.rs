@@ -88,6 +88,7 @@ mod pncounter;
 mod product;
 mod replica;
 pub mod sim;
+mod sorted_chunks;
 mod sorted_join;
 mod topology;
 
