@@ -2,8 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeSeq;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::sorted_chunks::SortedChunks;
 use crate::Lattice;
 
 /// A grow-only set: elements are only ever added; join is set union.
@@ -20,15 +22,37 @@ use crate::Lattice;
 /// assert_eq!(a, b);
 /// assert!(b.contains(&7));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct GSet<T: Ord> {
-    elements: BTreeSet<T>,
+    /// Elements as keys of an ordered map of sorted chunks (crate::sorted_chunks says why
+    /// not a B-tree); on the wire a sorted sequence, as a `BTreeSet` serializes.
+    elements: SortedChunks<T, ()>,
 }
 
 impl<T: Ord> Default for GSet<T> {
     fn default() -> Self {
-        Self { elements: BTreeSet::new() }
+        Self { elements: SortedChunks::default() }
+    }
+}
+
+impl<T: Ord + std::fmt::Debug> std::fmt::Debug for GSet<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.elements.keys()).finish()
+    }
+}
+
+impl<T: Ord + Serialize> Serialize for GSet<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.elements.len()))?;
+        self.elements.keys().try_for_each(|element| seq.serialize_element(element))?;
+        seq.end()
+    }
+}
+
+impl<'de, T: Ord + Clone + Deserialize<'de>> Deserialize<'de> for GSet<T> {
+    /// Accepts what a `BTreeSet` accepts: any order, repeats dropped.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(BTreeSet::<T>::deserialize(deserializer)?.into_iter().collect())
     }
 }
 
@@ -43,8 +67,8 @@ impl<T: Ord + Clone> GSet<T> {
         // One lookup: the clone is made before it is known to be needed, which costs nothing
         // for the integers of Maelstrom's workloads and saves a second search of the tree.
         let mut delta = Self::new();
-        if self.elements.insert(value.clone()) {
-            delta.elements.insert(value);
+        if self.insert_quiet(value.clone()) {
+            delta.insert_quiet(value);
         }
         delta
     }
@@ -52,12 +76,12 @@ impl<T: Ord + Clone> GSet<T> {
     /// [`GSet::insert`] without building the delta, for a set that does not ship this change
     /// (a state loaded or rebuilt locally); returns whether `value` was new.
     pub fn insert_quiet(&mut self, value: T) -> bool {
-        self.elements.insert(value)
+        self.elements.upsert(value, |_, present| if present.is_some() { (None, false) } else { (Some(()), true) })
     }
 
     /// Whether `value` is in the set.
     pub fn contains(&self, value: &T) -> bool {
-        self.elements.contains(value)
+        self.elements.get(value).is_some()
     }
 
     /// Number of elements.
@@ -72,27 +96,28 @@ impl<T: Ord + Clone> GSet<T> {
 
     /// Elements in ascending order.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
-        self.elements.iter()
+        self.elements.keys()
     }
 }
 
 impl<T: Ord + Clone> FromIterator<T> for GSet<T> {
     fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        Self { elements: iter.into_iter().collect() }
+        Self { elements: iter.into_iter().map(|element| (element, ())).collect() }
     }
 }
 
 impl<T: Ord + Clone> Lattice for GSet<T> {
     fn join(&mut self, other: &Self) {
-        crate::sorted_join::join_sets(&mut self.elements, &other.elements);
+        self.elements.join_with(&other.elements, |_, _| ());
     }
 
     fn leq(&self, other: &Self) -> bool {
-        self.elements.is_subset(&other.elements)
+        self.elements.len() <= other.elements.len()
+            && self.elements.all_against(&other.elements, |_, _, theirs| theirs.is_some())
     }
 
     fn difference(&self, other: &Self) -> Self {
-        Self { elements: self.elements.difference(&other.elements).cloned().collect() }
+        Self { elements: self.elements.filter_against(&other.elements, |_, _, theirs| theirs.is_none()) }
     }
 
     fn is_bottom(&self) -> bool {

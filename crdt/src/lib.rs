@@ -91,6 +91,7 @@ mod product;
 mod replica;
 #[cfg(feature = "sim")]
 pub mod sim;
+mod sorted_chunks;
 mod sorted_join;
 mod synced;
 mod topology;

@@ -1,11 +1,12 @@
 //! Last-writer-wins map.
 
-use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::lww_register::wins;
+use crate::sorted_chunks::SortedChunks;
 use crate::{Lattice, Timestamp};
 
 /// A map whose every key is a last-writer-wins entry: the write with the largest [`Timestamp`]
@@ -30,15 +31,32 @@ use crate::{Lattice, Timestamp};
 /// assert_eq!(b.get(&"y"), Some(&2));
 /// assert_eq!(b.len(), 1);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct LwwMap<K: Ord, V> {
-    entries: BTreeMap<K, (Timestamp, Option<V>)>,
+    /// An ordered map of sorted chunks (crate::sorted_chunks says why not a B-tree); on the
+    /// wire a map from key to `[timestamp, value]`, as a `BTreeMap` serializes.
+    entries: SortedChunks<K, (Timestamp, Option<V>)>,
 }
 
 impl<K: Ord, V> Default for LwwMap<K, V> {
     fn default() -> Self {
-        Self { entries: BTreeMap::new() }
+        Self { entries: SortedChunks::default() }
+    }
+}
+
+impl<K: Ord + Serialize, V: Serialize> Serialize for LwwMap<K, V> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        self.entries.iter().try_for_each(|(key, entry)| map.serialize_entry(key, entry))?;
+        map.end()
+    }
+}
+
+impl<'de, K: Ord + Clone + Deserialize<'de>, V: Clone + Deserialize<'de>> Deserialize<'de> for LwwMap<K, V> {
+    /// Accepts what a `BTreeMap` accepts: keys in any order, the last of a repeated key kept.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = BTreeMap::<K, (Timestamp, Option<V>)>::deserialize(deserializer)?;
+        Ok(Self { entries: entries.into_iter().collect() })
     }
 }
 
@@ -86,7 +104,11 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
     /// One write whose delta is the written entry.
     fn write(&mut self, key: K, value: Option<V>, ts: Timestamp) -> Self {
         let delta = self.write_with(key, value, ts, |key, entry| (key.clone(), entry.clone()));
-        Self { entries: delta.into_iter().collect() }
+        let mut entries = SortedChunks::default();
+        if let Some((key, entry)) = delta {
+            entries.upsert(key, |_, _| (Some(entry), ()));
+        }
+        Self { entries }
     }
 
     /// One write with a single lookup, the hot path of every LWW workload; returns
@@ -99,21 +121,20 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
         ts: Timestamp,
         on_write: impl FnOnce(&K, &(Timestamp, Option<V>)) -> R,
     ) -> Option<R> {
-        match self.entries.entry(key) {
-            Entry::Vacant(entry) => {
+        self.entries.upsert(key, |key, current| match current {
+            None => {
                 let new = (ts, value);
-                let written = on_write(entry.key(), &new);
-                entry.insert(new);
-                Some(written)
+                let written = on_write(key, &new);
+                (Some(new), Some(written))
             }
-            Entry::Occupied(mut entry) => {
-                if !wins(&ts, &value, Some(entry.get())) {
-                    return None;
+            Some(current) => {
+                if !wins(&ts, &value, Some(current)) {
+                    return (None, None);
                 }
-                *entry.get_mut() = (ts, value);
-                Some(on_write(entry.key(), entry.get()))
+                *current = (ts, value);
+                (None, Some(on_write(key, current)))
             }
-        }
+        })
     }
 
     /// The live value of `key` (`None` when never written or removed).
@@ -144,7 +165,7 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
 
 impl<K: Ord + Clone, V: Ord + Clone> Lattice for LwwMap<K, V> {
     fn join(&mut self, other: &Self) {
-        crate::sorted_join::join_maps(&mut self.entries, &other.entries, |mine, (ts, value)| {
+        self.entries.join_with(&other.entries, |mine, (ts, value)| {
             if wins(ts, value, Some(mine)) {
                 *mine = (*ts, value.clone());
             }
@@ -153,17 +174,11 @@ impl<K: Ord + Clone, V: Ord + Clone> Lattice for LwwMap<K, V> {
 
     fn leq(&self, other: &Self) -> bool {
         self.entries.len() <= other.entries.len()
-            && self.entries.iter().all(|(k, (ts, v))| !wins(ts, v, other.entries.get(k)))
+            && self.entries.all_against(&other.entries, |_, (ts, v), theirs| !wins(ts, v, theirs))
     }
 
     fn difference(&self, other: &Self) -> Self {
-        let entries = self
-            .entries
-            .iter()
-            .filter(|(k, (ts, v))| wins(ts, v, other.entries.get(*k)))
-            .map(|(k, e)| (k.clone(), e.clone()))
-            .collect();
-        Self { entries }
+        Self { entries: self.entries.filter_against(&other.entries, |_, (ts, v), theirs| wins(ts, v, theirs)) }
     }
 
     fn is_bottom(&self) -> bool {

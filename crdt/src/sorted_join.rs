@@ -1,4 +1,4 @@
-//! Joins of ordered maps and sets for large states.
+//! Joins of ordered maps for large states.
 //!
 //! Joining by inserting `other`'s entries one by one costs a tree search per entry (O(m log n));
 //! that is what a small delta needs. A join of two whole replicas (two replicas that diverged,
@@ -8,7 +8,7 @@
 //! large, the walk moves `self`'s entries into a sorted vector together with the clones and
 //! bulk-builds a new tree from it; otherwise it collects the missing entries and inserts them.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// `other` is joined by one ordered walk when it has at least `1 / BULK_JOIN_RATIO` as many
 /// entries as `self`: below that, m log n searches are cheaper than walking n + m entries
@@ -93,34 +93,6 @@ pub(crate) fn join_maps<K: Ord + Clone, V: Clone>(
     mine.extend(missing);
 }
 
-/// `mine ∪= other`.
-pub(crate) fn join_sets<T: Ord + Clone>(mine: &mut BTreeSet<T>, other: &BTreeSet<T>) {
-    if mine.is_empty() {
-        mine.clone_from(other);
-        return;
-    }
-    if !bulk(mine.len(), other.len()) {
-        mine.extend(other.iter().cloned());
-        return;
-    }
-    if rebuild(mine.len(), other.len()) {
-        let mut merged = Vec::with_capacity(mine.len() + other.len());
-        let mut theirs = other.iter().peekable();
-        for value in std::mem::take(mine) {
-            while let Some(v) = theirs.next_if(|v| **v < value) {
-                merged.push(v.clone());
-            }
-            theirs.next_if(|v| **v == value);
-            merged.push(value);
-        }
-        merged.extend(theirs.cloned());
-        *mine = merged.into_iter().collect();
-        return;
-    }
-    let missing: Vec<T> = other.difference(mine).cloned().collect();
-    mine.extend(missing);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,12 +112,6 @@ mod tests {
                 *entry = (*entry).max(*v);
             }
             assert_eq!(joined, expected, "maps {a_len} {b_len} {offset}");
-
-            let set_a: BTreeSet<u32> = a.keys().copied().collect();
-            let set_b: BTreeSet<u32> = b.keys().copied().collect();
-            let mut union = set_a.clone();
-            join_sets(&mut union, &set_b);
-            assert_eq!(union, set_a.union(&set_b).copied().collect(), "sets {a_len} {b_len} {offset}");
         }
     }
 }
