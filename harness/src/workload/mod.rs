@@ -12,9 +12,8 @@ pub mod g_set;
 pub mod kafka;
 pub mod keys;
 pub mod lin_kv;
-pub mod list_append;
 pub mod topology;
-pub mod txn_rw;
+pub mod txn;
 pub mod unique_ids;
 
 use glomer_adapters::Body;
@@ -160,9 +159,9 @@ pub fn build(config: &TestConfig) -> Result<Box<dyn TestWorkload>, String> {
         "g-counter" => Ok(Box::new(counter::Counter::new(false))),
         "pn-counter" => Ok(Box::new(counter::Counter::new(true))),
         "kafka" => Ok(Box::new(kafka::Kafka::new(config))),
-        "txn-rw-register" => Ok(Box::new(txn_rw::TxnRw::new(config))),
+        "txn-rw-register" => Ok(Box::new(txn::Txn::new(config, txn::Flavour::RwRegister))),
         "lin-kv" => Ok(Box::new(lin_kv::LinKv::new(config)?)),
-        "txn-list-append" => Ok(Box::new(list_append::ListAppend::new(config))),
+        "txn-list-append" => Ok(Box::new(txn::Txn::new(config, txn::Flavour::ListAppend))),
         other => Err(format!("unknown workload {other:?}; glomer test runs: {}", NAMES.join(", "))),
     }
 }
