@@ -6,7 +6,7 @@
 //!
 //! # Layout
 //!
-//! - [`faults`] reads fault periods back from the nemesis ops; every picture shades them.
+//! - [`faults`] closes the nemesis's recorded fault periods for drawing; every picture shades them.
 //! - [`ops`] pairs invocations with completions.
 //! - [`messages`] draws messages.svg, [`timeline`] writes timeline.html, [`charts`] draws the
 //!   latency and rate charts with plotters, [`index`] writes index.html.
@@ -37,7 +37,7 @@ pub const FIGURES: [(&str, &str); 4] = [
 /// Writes the report's files into `dir`, which already holds results.json and history.json.
 pub fn write(dir: &Path, report: &Report) -> std::io::Result<()> {
     let end_ns = ops::run_end_ns(&report.history);
-    let faults = faults::periods(&report.history, end_ns);
+    let faults = faults::periods(&report.faults, end_ns);
     let figures = [
         charts::latency_raw(&report.history, &faults),
         charts::latency_quantiles(&report.history, &faults),
