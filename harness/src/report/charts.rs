@@ -360,7 +360,7 @@ mod tests {
     }
 
     fn fault() -> FaultPeriod {
-        FaultPeriod { kind: "partition", start_ns: 2_000_000_000, end_ns: 4_000_000_000, nodes: None }
+        FaultPeriod { kind: "partition", start_ns: 2_000_000_000, end_ns: 4_000_000_000, nodes: Vec::new() }
     }
 
     #[test]

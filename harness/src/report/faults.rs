@@ -15,7 +15,7 @@ pub struct FaultPeriod {
     pub end_ns: u64,
     /// The nodes it touched (possibly none, as a partition of one node's minority-third cuts
     /// nothing).
-    pub nodes: Option<Vec<String>>,
+    pub nodes: Vec<String>,
 }
 
 /// The nemesis's `recorded` periods, in start order; one still open at the end closes at
@@ -31,7 +31,7 @@ pub fn periods(recorded: &[nemesis::FaultPeriod], run_end_ns: u64) -> Vec<FaultP
             },
             start_ns: p.start_ns,
             end_ns: p.end_ns.unwrap_or(run_end_ns).max(p.start_ns),
-            nodes: Some(p.nodes.clone()),
+            nodes: p.nodes.clone(),
         })
         .collect();
     periods.sort_by_key(|p| p.start_ns);
@@ -50,15 +50,8 @@ mod tests {
             nemesis::FaultPeriod { fault: Fault::Kill, nodes: n(&["n1"]), start_ns: 5, end_ns: Some(8) },
             nemesis::FaultPeriod { fault: Fault::Partition, nodes: n(&[]), start_ns: 70, end_ns: None },
         ];
-        let got: Vec<(&str, u64, u64, Option<Vec<String>>)> =
+        let got: Vec<(&str, u64, u64, Vec<String>)> =
             periods(&recorded, 100).into_iter().map(|p| (p.kind, p.start_ns, p.end_ns, p.nodes)).collect();
-        assert_eq!(
-            got,
-            [
-                ("kill", 5, 8, Some(n(&["n1"]))),
-                ("pause", 6, 9, Some(n(&["n2"]))),
-                ("partition", 70, 100, Some(Vec::new())),
-            ]
-        );
+        assert_eq!(got, [("kill", 5, 8, n(&["n1"])), ("pause", 6, 9, n(&["n2"])), ("partition", 70, 100, Vec::new()),]);
     }
 }

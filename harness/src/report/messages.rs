@@ -51,7 +51,7 @@ pub fn svg(journal: &Journal, node_ids: &[String], faults: &[FaultPeriod]) -> St
     caption(&mut s, journal);
     legend(&mut s, &types);
     for fault in faults {
-        shade(&mut s, fault, &events, &lane_x, node_ids, &y);
+        shade(&mut s, fault, &events, &lane_x, &y);
     }
     for (id, x) in lanes.iter().filter_map(|id| lane_x.get(id.as_str()).map(|x| (id, x))) {
         let _ = writeln!(
@@ -177,7 +177,6 @@ fn shade(
     fault: &FaultPeriod,
     events: &[Event],
     lane_x: &BTreeMap<&str, f64>,
-    node_ids: &[String],
     y: &impl Fn(usize) -> f64,
 ) {
     let first = events.partition_point(|e| e.time_ns < fault.start_ns);
@@ -187,7 +186,7 @@ fn shade(
     }
     let (top, height) = (y(first) - ROW_PX / 2.0, (last - first) as f64 * ROW_PX);
     let (r, g, b) = fault_rgb(fault.kind);
-    for node in fault.nodes.as_deref().unwrap_or(node_ids) {
+    for node in &fault.nodes {
         if let Some(x) = lane_x.get(node.as_str()) {
             let _ = writeln!(
                 s,
@@ -291,7 +290,7 @@ mod tests {
     #[test]
     fn a_fault_shades_the_lanes_of_its_nodes() {
         let nodes = ["n0".to_owned(), "n1".to_owned()];
-        let fault = FaultPeriod { kind: "partition", start_ns: 1, end_ns: 10, nodes: Some(vec!["n1".to_owned()]) };
+        let fault = FaultPeriod { kind: "partition", start_ns: 1, end_ns: 10, nodes: vec!["n1".to_owned()] };
         let svg = svg(&journal(), &nodes, &[fault]);
         assert_eq!(svg.matches("fill-opacity=\"0.12\"").count(), 1);
         assert!(svg.contains(">partition</text>"));

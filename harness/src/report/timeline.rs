@@ -114,7 +114,7 @@ fn band(s: &mut String, fault: &FaultPeriod, workers: usize, y: &impl Fn(u64) ->
     let what = format!(
         "{} {}{:.3} s to {:.3} s",
         fault.kind,
-        fault.nodes.iter().flatten().map(|n| format!("{n} ")).collect::<String>(),
+        fault.nodes.iter().map(|n| format!("{n} ")).collect::<String>(),
         seconds(fault.start_ns),
         seconds(fault.end_ns)
     );
