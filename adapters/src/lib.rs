@@ -10,7 +10,9 @@
 //!
 //! # Layout
 //!
-//! - [`protocol`]: the envelope ([`Message`], shared with the harness), bodies and error codes;
+//! - [`protocol`]: the envelope ([`Message`], shared with the harness), bodies and error codes,
+//!   and [`protocol::line`], a message as one JSON line on the hot path;
+//! - [`node_id`]: shared [`NodeId`]s and the table a node reads them through;
 //! - [`workload`]: the [`Workload`] trait, its [`Context`] and [`Timer`]s;
 //! - [`node`]: the sans-IO [`Node`];
 //! - [`request`]: typed request parsing with Maelstrom's errors 10 and 12;
@@ -42,6 +44,7 @@ pub mod flags;
 pub mod gossip_config;
 pub mod json_element;
 pub mod node;
+pub mod node_id;
 pub mod protocol;
 pub mod replicated;
 pub mod request;
@@ -52,5 +55,6 @@ pub mod workloads;
 
 pub use flags::FromFlags;
 pub use node::Node;
+pub use node_id::NodeId;
 pub use protocol::{Body, Error, ErrorCode, Message};
 pub use workload::{CallId, Context, RpcError, Timer, Workload};

@@ -3,7 +3,8 @@
 
 use std::cmp::Reverse;
 
-use crate::protocol::{Error, ErrorCode, Init, InitOk, Message};
+use crate::node_id::{NodeId, NodeIds};
+use crate::protocol::{line, Error, ErrorCode, Init, InitOk, Message};
 use crate::request;
 use crate::workload::{Context, RpcError, Workload};
 
@@ -20,12 +21,14 @@ pub struct Node<W> {
     ctx: Context,
     initialised: bool,
     pre_init: Vec<Message>,
+    /// The ids this node has read, so that a known one is not allocated again.
+    ids: NodeIds,
 }
 
 impl<W: Workload> Node<W> {
     /// A node that has not yet seen `init`.
     pub fn new(workload: W) -> Self {
-        Self { workload, ctx: Context::default(), initialised: false, pre_init: Vec::new() }
+        Self { workload, ctx: Context::default(), initialised: false, pre_init: Vec::new(), ids: NodeIds::default() }
     }
 
     /// The workload, for inspection.
@@ -49,7 +52,7 @@ impl<W: Workload> Node<W> {
         if line.is_empty() {
             return;
         }
-        match serde_json::from_str::<Message>(line) {
+        match line::decode(line, &mut self.ids) {
             Ok(msg) => self.handle_message(msg, now_ms),
             Err(err) => tracing::warn!(%err, line = %truncate(line), "skipping input that is not a message"),
         }
@@ -134,7 +137,7 @@ impl<W: Workload> Node<W> {
         self.commit();
         for msg in self.ctx.outbox.drain(..) {
             let line_start = out.len();
-            match serde_json::to_writer(&mut *out, &msg) {
+            match line::encode(&msg, out) {
                 Ok(()) => out.push(b'\n'),
                 Err(err) => {
                     out.truncate(line_start);
@@ -176,7 +179,7 @@ impl<W: Workload> Node<W> {
             self.ctx.reply(&msg, InitOk {});
             return;
         }
-        self.ctx.node_id = node_id;
+        self.ctx.node_id = self.ids.get(&node_id);
         self.ctx.node_ids = node_ids;
         self.initialised = true;
         self.ctx.reply(&msg, InitOk {});
@@ -205,7 +208,7 @@ impl<W: Workload> Node<W> {
         // Keep only what an error reply needs, so the message itself moves into the workload.
         let (src, msg_id, is_error) = (msg.src.clone(), msg.body.msg_id, msg.body.kind == "error");
         if let Err(err) = self.workload.on_message(&mut self.ctx, msg) {
-            self.send_error(&src, msg_id, is_error, &err);
+            self.send_error(src, msg_id, is_error, &err);
         }
     }
 
@@ -227,12 +230,12 @@ impl<W: Workload> Node<W> {
     }
 
     fn reply_error(&mut self, request: &Message, err: &Error) {
-        self.send_error(&request.src, request.body.msg_id, request.body.kind == "error", err);
+        self.send_error(request.src.clone(), request.body.msg_id, request.body.kind == "error", err);
     }
 
     /// Answers with `err` when the request can be answered: it has a `msg_id` and is not itself
     /// an error (answering errors with errors could ping-pong forever).
-    fn send_error(&mut self, src: &str, msg_id: Option<u64>, is_error: bool, err: &Error) {
+    fn send_error(&mut self, src: NodeId, msg_id: Option<u64>, is_error: bool, err: &Error) {
         tracing::debug!(%src, %err, "answering with an error");
         if let (Some(msg_id), false) = (msg_id, is_error) {
             let mut body = err.to_body();

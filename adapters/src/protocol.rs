@@ -3,14 +3,18 @@
 
 use std::fmt;
 
-use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+/// One message as one JSON line, on a node's hot path.
+pub mod line;
 /// A serde type straight into a [`Body`], for typed replies and requests.
 mod typed_body;
+
+use crate::node_id::NodeId;
 
 /// One message on the wire: `{"src", "dest", "body"}`. The one type for Maelstrom's envelope,
 /// used by the nodes and by the harness that runs them.
@@ -18,12 +22,12 @@ mod typed_body;
 /// Maelstrom adds an `"id"` key on the way in; it is accepted and dropped, and never written
 /// back (a node's lines carry exactly `src`, `dest` and `body`; see Maelstrom's
 /// [protocol](https://github.com/jepsen-io/maelstrom/blob/main/doc/protocol.md)).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Message {
     /// Sender id (`"n0"`, `"c3"`, `"seq-kv"`).
-    pub src: String,
+    pub src: NodeId,
     /// Recipient id.
-    pub dest: String,
+    pub dest: NodeId,
     /// The body.
     pub body: Body,
 }
@@ -186,6 +190,12 @@ impl Visitor<'_> for BodyKeyVisitor {
             BodyKey::Field(_) => Ok(BodyKey::Field(key)),
             known => Ok(known),
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        line::EnvelopeSeed(None).deserialize(deserializer)
     }
 }
 

@@ -31,8 +31,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::value::MapDeserializer;
-use serde::de::DeserializeOwned;
+use serde::de::value::{BorrowedStrDeserializer, MapDeserializer};
+use serde::de::{DeserializeOwned, Deserializer, IntoDeserializer, Visitor};
 use serde_json::Value;
 
 use crate::protocol::{Error, Message};
@@ -56,10 +56,58 @@ pub fn parse<R: DeserializeOwned>(msg: &Message) -> Result<R, Error> {
 pub fn take<R: DeserializeOwned>(msg: &mut Message) -> Result<R, Error> {
     let kind = msg.body.kind.as_str();
     let fields = std::mem::take(&mut msg.body.fields);
-    let tag = (Cow::Borrowed("type"), Value::String(kind.to_owned()));
-    let entries = std::iter::once(tag).chain(fields.into_iter().map(|(key, value)| (Cow::Owned(key), value)));
+    let tag = (Cow::Borrowed("type"), Field::Tag(kind));
+    let entries =
+        std::iter::once(tag).chain(fields.into_iter().map(|(key, value)| (Cow::Owned(key), Field::Value(value))));
     let deserializer = MapDeserializer::<_, serde_json::Error>::new(entries);
     R::deserialize(deserializer).map_err(|err| refusal::<R>(kind, &err))
+}
+
+/// A body entry as [`take`] hands it over: the tag, borrowed from the body (it stays there
+/// for the reply), or a field, moved out.
+enum Field<'a> {
+    Tag(&'a str),
+    Value(Value),
+}
+
+impl<'de> IntoDeserializer<'de, serde_json::Error> for Field<'de> {
+    type Deserializer = Self;
+
+    fn into_deserializer(self) -> Self {
+        self
+    }
+}
+
+/// Each method goes to the tag's string or to the field's own [`Value`] reader, so a field is
+/// read exactly as [`parse`] reads it.
+macro_rules! by_entry {
+    ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, serde_json::Error> {
+            match self {
+                Field::Tag(tag) => BorrowedStrDeserializer::new(tag).$method($($arg,)* visitor),
+                Field::Value(value) => value.$method($($arg,)* visitor),
+            }
+        })*
+    };
+}
+
+impl<'de> Deserializer<'de> for Field<'de> {
+    type Error = serde_json::Error;
+
+    by_entry! {
+        deserialize_any(); deserialize_bool(); deserialize_i8(); deserialize_i16(); deserialize_i32();
+        deserialize_i64(); deserialize_i128(); deserialize_u8(); deserialize_u16(); deserialize_u32();
+        deserialize_u64(); deserialize_u128(); deserialize_f32(); deserialize_f64(); deserialize_char();
+        deserialize_str(); deserialize_string(); deserialize_bytes(); deserialize_byte_buf();
+        deserialize_option(); deserialize_unit(); deserialize_seq(); deserialize_map();
+        deserialize_identifier(); deserialize_ignored_any();
+        deserialize_unit_struct(name: &'static str);
+        deserialize_newtype_struct(name: &'static str);
+        deserialize_tuple(len: usize);
+        deserialize_tuple_struct(name: &'static str, len: usize);
+        deserialize_struct(name: &'static str, fields: &'static [&'static str]);
+        deserialize_enum(name: &'static str, variants: &'static [&'static str]);
+    }
 }
 
 /// The error for a request `R` cannot be read from: 12 when its type is served, 10 otherwise.

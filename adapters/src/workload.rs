@@ -9,6 +9,7 @@ use std::collections::{BinaryHeap, HashMap};
 
 use serde::Serialize;
 
+use crate::node_id::NodeId;
 use crate::protocol::{Body, Error, Message};
 
 /// Identifies one outgoing RPC made with [`Context::call`].
@@ -95,14 +96,14 @@ pub const PENDING_CALLS_MAX: usize = 65_536;
 pub(crate) struct PendingCall {
     pub(crate) call: CallId,
     /// Who was called: only a reply from there counts.
-    pub(crate) dest: String,
+    pub(crate) dest: NodeId,
 }
 
 /// Everything a workload may do: know who it is and what time it is, send, reply, call, and
 /// set timers. Effects are queued and carried out by whoever drives the node.
 #[derive(Debug, Default)]
 pub struct Context {
-    pub(crate) node_id: String,
+    pub(crate) node_id: NodeId,
     pub(crate) node_ids: Vec<String>,
     pub(crate) now_ms: u64,
     pub(crate) next_msg_id: u64,
@@ -141,8 +142,8 @@ impl Context {
     }
 
     /// Sends `body` to `dest` as is (no `msg_id` is added), fire and forget.
-    pub fn send(&mut self, dest: &str, body: Body) {
-        self.outbox.push(Message { src: self.node_id.clone(), dest: dest.to_owned(), body });
+    pub fn send(&mut self, dest: impl Into<NodeId>, body: Body) {
+        self.outbox.push(Message { src: self.node_id.clone(), dest: dest.into(), body });
     }
 
     /// Answers `request` with `reply`, a serde type whose `type` tag names the reply (a
@@ -166,7 +167,7 @@ impl Context {
         };
         body.in_reply_to = Some(msg_id);
         body.msg_id = Some(self.next_msg_id());
-        self.send(&request.src, body);
+        self.send(request.src.clone(), body);
     }
 
     /// Answers `request` with `err` (error 10, 12, ... with its text).
@@ -186,7 +187,8 @@ impl Context {
         let call = CallId(self.next_call);
         let overloaded = self.calls.len() >= PENDING_CALLS_MAX;
         let deadline_ms = if overloaded { self.now_ms } else { self.now_ms.saturating_add(timeout_ms) };
-        self.calls.insert(msg_id, PendingCall { call, dest: dest.to_owned() });
+        let dest = NodeId::from(dest);
+        self.calls.insert(msg_id, PendingCall { call, dest: dest.clone() });
         self.push_call_deadline(deadline_ms, msg_id);
         if overloaded {
             tracing::warn!(%dest, "too many calls in flight; failing this one as a timeout");

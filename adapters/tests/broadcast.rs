@@ -59,7 +59,11 @@ impl<W: Workload + FromFlags> Cluster<W> {
 
     /// A client request to node `i`, handled now; returns the node's reply.
     fn client(&mut self, i: usize, body: Value) -> Option<Message> {
-        let msg = Message { src: "c1".into(), dest: self.ids[i].clone(), body: serde_json::from_value(body).unwrap() };
+        let msg = Message {
+            src: "c1".into(),
+            dest: self.ids[i].as_str().into(),
+            body: serde_json::from_value(body).unwrap(),
+        };
         self.nodes[i].handle_message(msg, self.now_ms);
         self.nodes[i].tick(self.now_ms);
         self.route(i);

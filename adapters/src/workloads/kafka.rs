@@ -357,7 +357,7 @@ mod tests {
         let mut body = body;
         body.msg_id = Some(msg_id);
         let dest = node.node_id().to_owned();
-        node.handle_message(Message { src: "c9".into(), dest, body }, 0);
+        node.handle_message(Message { src: "c9".into(), dest: dest.into(), body }, 0);
         node.take_outbox()
     }
 

@@ -152,7 +152,7 @@ impl Network {
             }
             self.server_sends_per_s[second] += 1;
         }
-        let life = self.lives.get(&msg.dest).copied().unwrap_or(0);
+        let life = self.lives.get(msg.dest.as_str()).copied().unwrap_or(0);
         self.journal.sent_message(now_ns, self.next_id, &msg);
         let delivery = Delivery { id: self.next_id, msg };
         self.next_id += 1;
@@ -166,7 +166,7 @@ impl Network {
     /// Whether [`Network::send`] would take `msg`: Maelstrom asserts both ends are registered.
     pub fn accepts(&self, msg: &Message) -> Result<(), NetError> {
         match [&msg.src, &msg.dest].into_iter().find(|id| !self.registered.contains(id.as_str())) {
-            Some(id) => Err(NetError::Unregistered(id.clone())),
+            Some(id) => Err(NetError::Unregistered(id.to_string())),
             None => Ok(()),
         }
     }
@@ -183,9 +183,10 @@ impl Network {
         while self.queue.peek().is_some_and(|Reverse(q)| q.deadline_ns <= now_ns) {
             let Reverse(Queued { delivery, life, .. }) = self.queue.pop()?;
             let msg = &delivery.msg;
-            let refused = self.grudge.get(&msg.dest).is_some_and(|senders| senders.contains(&msg.src));
-            let lost = self.down.contains(&msg.dest) || self.lives.get(&msg.dest).is_some_and(|&now| now != life);
-            if refused || lost || !self.registered.contains(&msg.dest) {
+            let refused = self.grudge.get(msg.dest.as_str()).is_some_and(|senders| senders.contains(msg.src.as_str()));
+            let lost = self.down.contains(msg.dest.as_str())
+                || self.lives.get(msg.dest.as_str()).is_some_and(|&now| now != life);
+            if refused || lost || !self.registered.contains(msg.dest.as_str()) {
                 self.journal.settled(delivery.id, Fate::Dropped(now_ns));
                 continue;
             }
@@ -242,7 +243,7 @@ mod tests {
     use super::*;
 
     fn msg(src: &str, dest: &str, n: i64) -> Message {
-        Message { src: src.to_owned(), dest: dest.to_owned(), body: Body::new("x").with("n", n) }
+        Message { src: src.into(), dest: dest.into(), body: Body::new("x").with("n", n) }
     }
 
     fn network(mean_ms: u64) -> Network {
@@ -259,9 +260,9 @@ mod tests {
         let mut net = network(100);
         net.send(0, msg("n0", "n1", 0), &mut rng).unwrap();
         net.send(0, msg("c1", "n0", 1), &mut rng).unwrap();
-        assert_eq!(net.pop_due(0).map(|d| d.msg.src), Some("c1".to_owned()));
+        assert_eq!(net.pop_due(0).map(|d| d.msg.src), Some("c1".into()));
         assert_eq!(net.pop_due(99_999_999), None);
-        assert_eq!(net.pop_due(100_000_000).map(|d| d.msg.src), Some("n0".to_owned()));
+        assert_eq!(net.pop_due(100_000_000).map(|d| d.msg.src), Some("n0".into()));
     }
 
     #[test]
@@ -271,7 +272,7 @@ mod tests {
         net.set_grudge(BTreeMap::from([("n1".to_owned(), BTreeSet::from(["n0".to_owned()]))]));
         net.send(0, msg("n0", "n1", 0), &mut rng).unwrap();
         net.send(0, msg("n1", "n0", 0), &mut rng).unwrap();
-        assert_eq!(net.pop_due(0).map(|d| d.msg.dest), Some("n0".to_owned()));
+        assert_eq!(net.pop_due(0).map(|d| d.msg.dest), Some("n0".into()));
         net.heal();
         assert_eq!(net.pop_due(10), None);
         assert_eq!(net.stats().servers.send_count, 2);

@@ -223,7 +223,7 @@ impl Test {
 
     /// Sends from an id Maelstrom owns (a client or a service): always registered.
     fn send(&mut self, now: u64, src: &str, dest: &str, body: Body) {
-        let msg = Message { src: src.to_owned(), dest: dest.to_owned(), body };
+        let msg = Message { src: src.into(), dest: dest.into(), body };
         if let Err(err) = self.net.send(now, msg, &mut self.rng) {
             tracing::debug!(%err, "dropping a message of a closed client");
         }

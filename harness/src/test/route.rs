@@ -31,7 +31,7 @@ struct NodeLine {
 impl Test {
     pub(super) fn route(&mut self, now: u64, delivery: Delivery, exec: &mut dyn Executor) -> Result<(), TestError> {
         let msg = &delivery.msg;
-        if let Some(&node) = self.node_index.get(&msg.dest) {
+        if let Some(&node) = self.node_index.get(msg.dest.as_str()) {
             exec.deliver(node, delivery)?;
         } else if services::IDS.contains(&msg.dest.as_str()) {
             if let Some(reply) = self.services.handle(&msg.dest, &msg.src, &msg.body, &mut self.rng) {
@@ -46,7 +46,7 @@ impl Test {
 
     fn client_received(&mut self, now: u64, msg: Message) -> Result<(), TestError> {
         let in_reply_to = msg.body.in_reply_to;
-        if let Some(call) = self.setup.iter_mut().find(|c| c.client == msg.dest && !c.answered) {
+        if let Some(call) = self.setup.iter_mut().find(|c| msg.dest == c.client && !c.answered) {
             if in_reply_to != Some(1) {
                 return Ok(()); // a client ignores replies to other requests
             }
@@ -61,11 +61,11 @@ impl Test {
             }
             return Ok(());
         }
-        if let Some(&node) = self.restart_inits.get(&msg.dest) {
+        if let Some(&node) = self.restart_inits.get(msg.dest.as_str()) {
             self.restarted_node_answered(node, msg);
             return Ok(());
         }
-        let Some(&w) = self.client_worker.get(&msg.dest) else { return Ok(()) };
+        let Some(&w) = self.client_worker.get(msg.dest.as_str()) else { return Ok(()) };
         let waiting = self.workers[w].op.as_ref().map(|op| op.msg_id);
         if waiting.is_none() || waiting != in_reply_to {
             return Ok(()); // late reply to an abandoned request: dropped silently
@@ -84,7 +84,7 @@ impl Test {
             let body = serde_json::to_string(&msg.body).unwrap_or_default();
             self.report(format!("node {} answered its restart's init with {body}", self.node_ids[node]));
         }
-        self.restart_inits.remove(&msg.dest);
+        self.restart_inits.remove(msg.dest.as_str());
         self.net.unregister(&msg.dest);
     }
 
@@ -147,7 +147,7 @@ impl Test {
 /// itself lets node-to-node bodies take any shape (see docs/harness.md).
 fn parse_line(line: &str) -> Result<Message, String> {
     let NodeLine { src, dest, body, .. } = serde_json::from_str(line).map_err(|e| e.to_string())?;
-    Ok(Message { src, dest, body })
+    Ok(Message { src: src.into(), dest: dest.into(), body })
 }
 
 #[cfg(test)]

@@ -166,7 +166,7 @@ impl Workload for CounterNode {
             "gossip" => {
                 // Each node resends its own total every interval; with constant latency a
                 // recipient gets them in order, so the last one received is the newest.
-                let node = msg.src.clone();
+                let node = msg.src.to_string();
                 if let Some(v) = msg.body.get("total").and_then(Value::as_i64) {
                     self.counts.insert(node, v);
                 }
@@ -207,7 +207,7 @@ pub struct EchoSrc;
 
 impl Workload for EchoSrc {
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        let src = msg.src.clone();
+        let src = msg.src.to_string();
         ctx.reply(&msg, Body::new("echo_ok").with("echo", src));
         Ok(())
     }
