@@ -12,7 +12,7 @@
 //!
 //! - [`protocol`]: the envelope ([`Message`], shared with the harness), bodies and error codes,
 //!   and [`protocol::line`], a message as one JSON line on the hot path;
-//! - [`node_id`]: shared [`NodeId`]s and the table a node reads them through;
+//! - [`name`]: [`Name`]s (node ids, message kinds) and the table a node reads them through;
 //! - [`workload`]: the [`Workload`] trait, its [`Context`] and [`Timer`]s;
 //! - [`node`]: the sans-IO [`Node`];
 //! - [`request`]: typed request parsing with Maelstrom's errors 10 and 12;
@@ -43,8 +43,8 @@ pub mod adaptive;
 pub mod flags;
 pub mod gossip_config;
 pub mod json_element;
+pub mod name;
 pub mod node;
-pub mod node_id;
 pub mod protocol;
 pub mod replicated;
 pub mod request;
@@ -54,7 +54,7 @@ pub mod workload;
 pub mod workloads;
 
 pub use flags::FromFlags;
+pub use name::Name;
 pub use node::Node;
-pub use node_id::NodeId;
 pub use protocol::{Body, Error, ErrorCode, Message};
 pub use workload::{CallId, Context, RpcError, Timer, Workload};

@@ -3,7 +3,7 @@
 
 use std::cmp::Reverse;
 
-use crate::node_id::{NodeId, NodeIds};
+use crate::name::{Name, Names};
 use crate::protocol::{line, Error, ErrorCode, Init, InitOk, Message};
 use crate::request;
 use crate::workload::{Context, RpcError, Workload};
@@ -22,13 +22,13 @@ pub struct Node<W> {
     initialised: bool,
     pre_init: Vec<Message>,
     /// The ids this node has read, so that a known one is not allocated again.
-    ids: NodeIds,
+    ids: Names,
 }
 
 impl<W: Workload> Node<W> {
     /// A node that has not yet seen `init`.
     pub fn new(workload: W) -> Self {
-        Self { workload, ctx: Context::default(), initialised: false, pre_init: Vec::new(), ids: NodeIds::default() }
+        Self { workload, ctx: Context::default(), initialised: false, pre_init: Vec::new(), ids: Names::default() }
     }
 
     /// The workload, for inspection.
@@ -235,7 +235,7 @@ impl<W: Workload> Node<W> {
 
     /// Answers with `err` when the request can be answered: it has a `msg_id` and is not itself
     /// an error (answering errors with errors could ping-pong forever).
-    fn send_error(&mut self, src: NodeId, msg_id: Option<u64>, is_error: bool, err: &Error) {
+    fn send_error(&mut self, src: Name, msg_id: Option<u64>, is_error: bool, err: &Error) {
         tracing::debug!(%src, %err, "answering with an error");
         if let (Some(msg_id), false) = (msg_id, is_error) {
             let mut body = err.to_body();

@@ -7,14 +7,17 @@ use serde::de::{DeserializeOwned, DeserializeSeed, MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+/// A body's own fields.
+mod fields;
 /// One message as one JSON line, on a node's hot path.
 pub mod line;
 /// A serde type straight into a [`Body`], for typed replies and requests.
 mod typed_body;
 
-use crate::node_id::NodeId;
+pub use self::fields::Fields;
+use crate::name::{Name, NameSeed, Names};
 
 /// One message on the wire: `{"src", "dest", "body"}`. The one type for Maelstrom's envelope,
 /// used by the nodes and by the harness that runs them.
@@ -25,9 +28,9 @@ use crate::node_id::NodeId;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Message {
     /// Sender id (`"n0"`, `"c3"`, `"seq-kv"`).
-    pub src: NodeId,
+    pub src: Name,
     /// Recipient id.
-    pub dest: NodeId,
+    pub dest: Name,
     /// The body.
     pub body: Body,
 }
@@ -39,14 +42,15 @@ pub struct Message {
 /// encoded once is never turned into a JSON tree and back.
 #[derive(Debug, Clone, Default)]
 pub struct Body {
-    /// The message kind, e.g. `"broadcast"`, `"read_ok"`, `"error"`.
-    pub kind: String,
+    /// The message kind, e.g. `"broadcast"`, `"read_ok"`, `"error"`: static for the kinds a
+    /// node names in its code, shared for those it reads, so a kind costs no allocation.
+    pub kind: Name,
     /// Sender-chosen id; present on every request.
     pub msg_id: Option<u64>,
     /// On a reply: the `msg_id` of the request it answers.
     pub in_reply_to: Option<u64>,
     /// Every other field of the body.
-    pub fields: Map<String, Value>,
+    pub fields: Fields,
     /// Fields held as JSON text, written after `fields`.
     pub encoded: Vec<(String, Box<RawValue>)>,
 }
@@ -64,13 +68,13 @@ impl PartialEq for Body {
 
 impl Body {
     /// A body of the given kind with no fields.
-    pub fn new(kind: impl Into<String>) -> Self {
+    pub fn new(kind: impl Into<Name>) -> Self {
         Self { kind: kind.into(), ..Self::default() }
     }
 
     /// Adds a field (builder style).
-    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.fields.insert(key.to_owned(), value.into());
+    pub fn with(mut self, key: impl Into<Name>, value: impl Into<Value>) -> Self {
+        self.fields.insert(key, value.into());
         self
     }
 
@@ -124,22 +128,30 @@ impl Serialize for Body {
 }
 
 /// Reads a body field by field, straight into [`Body`] (serde's `flatten` would first buffer
-/// the whole body in a generic tree).
-struct BodyVisitor;
+/// the whole body in a generic tree); its kind through a [`Names`] table when there is one.
+pub(crate) struct BodySeed<'a>(pub(crate) Option<&'a mut Names>);
 
-impl<'de> Visitor<'de> for BodyVisitor {
+impl<'de> DeserializeSeed<'de> for BodySeed<'_> {
+    type Value = Body;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Body, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for BodySeed<'_> {
     type Value = Body;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a message body: an object with a string \"type\"")
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Body, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Body, A::Error> {
         let mut body = Body::default();
         let mut kind = None;
-        while let Some(key) = map.next_key::<BodyKey>()? {
+        while let Some(key) = map.next_key_seed(BodyKeySeed(self.0.as_deref_mut()))? {
             match key {
-                BodyKey::Type => kind = Some(map.next_value::<String>()?),
+                BodyKey::Type => kind = Some(map.next_value_seed(NameSeed(self.0.as_deref_mut()))?),
                 BodyKey::MsgId => body.msg_id = map.next_value()?,
                 BodyKey::InReplyTo => body.in_reply_to = map.next_value()?,
                 BodyKey::Field(key) => {
@@ -153,23 +165,26 @@ impl<'de> Visitor<'de> for BodyVisitor {
 }
 
 /// A body's key: the three every body may have are recognised without allocating (a key
-/// read as a `String` or a `Cow` always is a fresh string), the others become field names.
+/// read as a `String` or a `Cow` always is a fresh string), the others become field names,
+/// through a [`Names`] table when there is one.
 enum BodyKey {
     Type,
     MsgId,
     InReplyTo,
-    Field(String),
+    Field(Name),
 }
 
-impl<'de> Deserialize<'de> for BodyKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_str(BodyKeyVisitor)
+struct BodyKeySeed<'a>(Option<&'a mut Names>);
+
+impl<'de> DeserializeSeed<'de> for BodyKeySeed<'_> {
+    type Value = BodyKey;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<BodyKey, D::Error> {
+        deserializer.deserialize_str(self)
     }
 }
 
-struct BodyKeyVisitor;
-
-impl Visitor<'_> for BodyKeyVisitor {
+impl Visitor<'_> for BodyKeySeed<'_> {
     type Value = BodyKey;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -181,15 +196,8 @@ impl Visitor<'_> for BodyKeyVisitor {
             "type" => BodyKey::Type,
             "msg_id" => BodyKey::MsgId,
             "in_reply_to" => BodyKey::InReplyTo,
-            _ => BodyKey::Field(key.to_owned()),
+            _ => BodyKey::Field(NameSeed(self.0).visit_str(key)?),
         })
-    }
-
-    fn visit_string<E: serde::de::Error>(self, key: String) -> Result<BodyKey, E> {
-        match self.visit_str(&key)? {
-            BodyKey::Field(_) => Ok(BodyKey::Field(key)),
-            known => Ok(known),
-        }
     }
 }
 
@@ -201,7 +209,7 @@ impl<'de> Deserialize<'de> for Message {
 
 impl<'de> Deserialize<'de> for Body {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(BodyVisitor)
+        BodySeed(None).deserialize(deserializer)
     }
 }
 
@@ -430,13 +438,13 @@ mod tests {
             assert!(serde_json::from_str::<Body>(text).is_err(), "{text}");
         }
         let body: Body = serde_json::from_str(r#"{"type":"x","type":"y","msg_id":null}"#).unwrap();
-        assert_eq!((body.kind.as_str(), body.msg_id), ("y", None), "the last duplicate wins, as serde_json's maps do");
+        assert_eq!((&*body.kind, body.msg_id), ("y", None), "the last duplicate wins, as serde_json's maps do");
     }
 
     #[test]
     fn escaped_keys_are_read_like_plain_ones() {
         let body: Body = serde_json::from_str(r#"{"typ\u0065":"x","msg\u005fid":3,"\u0061":1}"#).unwrap();
-        assert_eq!((body.kind.as_str(), body.msg_id, body.get("a")), ("x", Some(3), Some(&json!(1))));
+        assert_eq!((&*body.kind, body.msg_id, body.get("a")), ("x", Some(3), Some(&json!(1))));
     }
 
     #[test]
@@ -464,7 +472,7 @@ mod tests {
 
     #[test]
     fn clients_are_recognised_by_their_first_character() {
-        let msg = |src: &str| Message { src: src.into(), dest: "n0".into(), body: Body::new("x") };
+        let msg = |src: &'static str| Message { src: src.into(), dest: "n0".into(), body: Body::new("x") };
         assert!(msg("c12").from_client());
         assert!(!msg("n1").from_client() && !msg("seq-kv").from_client() && !msg("lin-tso").from_client());
     }

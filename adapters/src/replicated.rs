@@ -183,7 +183,7 @@ impl<C: Crdt> Workload for Replicated<C> {
             // The node hands nothing over before `init`; answer as it would.
             return Err(Error::new(ErrorCode::TemporarilyUnavailable, "node not initialised yet"));
         };
-        match msg.body.kind.as_str() {
+        match &*msg.body.kind {
             GOSSIP_TYPE => replica.on_gossip(ctx, msg),
             "topology" => {
                 let TopologyRequest::Topology { topology } = request::parse(&msg)?;
@@ -557,10 +557,10 @@ mod tests {
 
     use crate::flags::FromFlags;
     use crate::workloads::g_counter::GCounter;
-    use crate::{Message, Node};
+    use crate::{Message, Name, Node};
 
     fn message(src: &str, dest: &str, body: serde_json::Value) -> Message {
-        Message { src: src.into(), dest: dest.into(), body: serde_json::from_value(body).unwrap() }
+        Message { src: Name::new(src), dest: Name::new(dest), body: serde_json::from_value(body).unwrap() }
     }
 
     /// A g-counter node `n0` of two, durable in `dir`, initialised.
@@ -605,7 +605,7 @@ mod tests {
         let mut node = durable_node(&file, 1);
         node.handle_message(message("c1", "n0", json!({"type": "add", "msg_id": 2, "delta": 7})), 5);
         let reply = node.take_outbox().into_iter().find(|m| m.dest == "c1").expect("a reply");
-        assert_eq!((reply.body.kind.as_str(), reply.body.get("code")), ("error", Some(&json!(13))), "{reply:?}");
+        assert_eq!((&*reply.body.kind, reply.body.get("code")), ("error", Some(&json!(13))), "{reply:?}");
         assert_eq!(reply.body.in_reply_to, Some(2));
         std::fs::remove_file(&file).unwrap();
     }

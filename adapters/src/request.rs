@@ -28,7 +28,6 @@
 //! assert_eq!(request::parse::<Counter>(&unknown).unwrap_err().code, ErrorCode::NotSupported);
 //! ```
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::value::{BorrowedStrDeserializer, MapDeserializer};
@@ -40,10 +39,10 @@ use crate::protocol::{Error, Message};
 /// Reads `msg`'s body as the request `R` (a serde enum tagged by `type`), or says why it
 /// cannot be served.
 pub fn parse<R: DeserializeOwned>(msg: &Message) -> Result<R, Error> {
-    let kind = msg.body.kind.as_str();
+    let kind = &*msg.body.kind;
     // Deserialize straight from the body's fields plus the tag, without building a second JSON
     // tree: the body is borrowed, only the tag is a fresh value.
-    let tag = Value::String(msg.body.kind.clone());
+    let tag = Value::String(msg.body.kind.to_string());
     let entries = std::iter::once(("type", &tag)).chain(msg.body.fields.iter().map(|(k, v)| (k.as_str(), v)));
     let deserializer = MapDeserializer::<_, serde_json::Error>::new(entries);
     // Only a request that fails is asked whether its type is served at all.
@@ -54,19 +53,20 @@ pub fn parse<R: DeserializeOwned>(msg: &Message) -> Result<R, Error> {
 /// handler that owns the message and needs only its envelope (`src`, `msg_id`) afterwards, to
 /// reply. The fields are gone from `msg` whether or not the request is well formed.
 pub fn take<R: DeserializeOwned>(msg: &mut Message) -> Result<R, Error> {
+    let mut fields = std::mem::take(&mut msg.body.fields);
     let kind = msg.body.kind.as_str();
-    let fields = std::mem::take(&mut msg.body.fields);
-    let tag = (Cow::Borrowed("type"), Field::Tag(kind));
-    let entries =
-        std::iter::once(tag).chain(fields.into_iter().map(|(key, value)| (Cow::Owned(key), Field::Value(value))));
+    // Names are lent (the tag stays in the body for the reply) and values moved out.
+    let entries = std::iter::once((Field::Borrowed("type"), Field::Borrowed(kind))).chain(
+        fields.entries_mut().map(|(key, value)| (Field::Borrowed(key.as_str()), Field::Value(std::mem::take(value)))),
+    );
     let deserializer = MapDeserializer::<_, serde_json::Error>::new(entries);
     R::deserialize(deserializer).map_err(|err| refusal::<R>(kind, &err))
 }
 
-/// A body entry as [`take`] hands it over: the tag, borrowed from the body (it stays there
-/// for the reply), or a field, moved out.
+/// A body entry as [`take`] hands it over: a string lent by the body (a name, the tag), which
+/// the request's reader may keep a reference to without copying, or a field's value, moved out.
 enum Field<'a> {
-    Tag(&'a str),
+    Borrowed(&'a str),
     Value(Value),
 }
 
@@ -78,13 +78,13 @@ impl<'de> IntoDeserializer<'de, serde_json::Error> for Field<'de> {
     }
 }
 
-/// Each method goes to the tag's string or to the field's own [`Value`] reader, so a field is
+/// Each method goes to the lent string or to the field's own [`Value`] reader, so a field is
 /// read exactly as [`parse`] reads it.
 macro_rules! by_entry {
     ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
         $(fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, serde_json::Error> {
             match self {
-                Field::Tag(tag) => BorrowedStrDeserializer::new(tag).$method($($arg,)* visitor),
+                Field::Borrowed(text) => BorrowedStrDeserializer::new(text).$method($($arg,)* visitor),
                 Field::Value(value) => value.$method($($arg,)* visitor),
             }
         })*

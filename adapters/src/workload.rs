@@ -9,7 +9,7 @@ use std::collections::{BinaryHeap, HashMap};
 
 use serde::Serialize;
 
-use crate::node_id::NodeId;
+use crate::name::Name;
 use crate::protocol::{Body, Error, Message};
 
 /// Identifies one outgoing RPC made with [`Context::call`].
@@ -96,14 +96,14 @@ pub const PENDING_CALLS_MAX: usize = 65_536;
 pub(crate) struct PendingCall {
     pub(crate) call: CallId,
     /// Who was called: only a reply from there counts.
-    pub(crate) dest: NodeId,
+    pub(crate) dest: Name,
 }
 
 /// Everything a workload may do: know who it is and what time it is, send, reply, call, and
 /// set timers. Effects are queued and carried out by whoever drives the node.
 #[derive(Debug, Default)]
 pub struct Context {
-    pub(crate) node_id: NodeId,
+    pub(crate) node_id: Name,
     pub(crate) node_ids: Vec<String>,
     pub(crate) now_ms: u64,
     pub(crate) next_msg_id: u64,
@@ -142,7 +142,7 @@ impl Context {
     }
 
     /// Sends `body` to `dest` as is (no `msg_id` is added), fire and forget.
-    pub fn send(&mut self, dest: impl Into<NodeId>, body: Body) {
+    pub fn send(&mut self, dest: impl Into<Name>, body: Body) {
         self.outbox.push(Message { src: self.node_id.clone(), dest: dest.into(), body });
     }
 
@@ -187,7 +187,7 @@ impl Context {
         let call = CallId(self.next_call);
         let overloaded = self.calls.len() >= PENDING_CALLS_MAX;
         let deadline_ms = if overloaded { self.now_ms } else { self.now_ms.saturating_add(timeout_ms) };
-        let dest = NodeId::from(dest);
+        let dest = Name::new(dest);
         self.calls.insert(msg_id, PendingCall { call, dest: dest.clone() });
         self.push_call_deadline(deadline_ms, msg_id);
         if overloaded {

@@ -7,7 +7,7 @@ use glomer_adapters::flags::{self, FromFlags};
 use glomer_adapters::gossip_config::GossipFlags;
 use glomer_adapters::replicated::{Crdt, Replica, Replicated};
 use glomer_adapters::workloads::set::{Broadcast, BroadcastFlags};
-use glomer_adapters::{Body, Context, Error, Message, Node, Workload};
+use glomer_adapters::{Body, Context, Error, Message, Name, Node, Workload};
 use glomer_crdt::{GCounter, ReplicaId};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -59,11 +59,8 @@ impl<W: Workload + FromFlags> Cluster<W> {
 
     /// A client request to node `i`, handled now; returns the node's reply.
     fn client(&mut self, i: usize, body: Value) -> Option<Message> {
-        let msg = Message {
-            src: "c1".into(),
-            dest: self.ids[i].as_str().into(),
-            body: serde_json::from_value(body).unwrap(),
-        };
+        let msg =
+            Message { src: "c1".into(), dest: Name::new(&self.ids[i]), body: serde_json::from_value(body).unwrap() };
         self.nodes[i].handle_message(msg, self.now_ms);
         self.nodes[i].tick(self.now_ms);
         self.route(i);
@@ -72,7 +69,7 @@ impl<W: Workload + FromFlags> Cluster<W> {
 
     fn broadcast(&mut self, i: usize, message: Value) {
         let reply = self.client(i, json!({"type": "broadcast", "msg_id": 1, "message": message}));
-        assert_eq!(reply.map(|r| r.body.kind), Some("broadcast_ok".to_string()));
+        assert_eq!(reply.map(|r| r.body.kind), Some("broadcast_ok".into()));
     }
 
     fn read(&mut self, i: usize) -> Vec<Value> {

@@ -16,7 +16,7 @@ impl Workload for Probe {
 
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
         self.events.push(format!("message {} {}", msg.src, msg.body.kind));
-        match msg.body.kind.as_str() {
+        match &*msg.body.kind {
             "ping" => ctx.reply(&msg, Body::new("pong")),
             "call" => {
                 let call = ctx.call("seq-kv", Body::new("read").with("key", 1), 100);
@@ -36,7 +36,7 @@ impl Workload for Probe {
 
     fn on_reply(&mut self, _: &mut Context, call: CallId, reply: Result<Message, RpcError>) {
         let outcome = match reply {
-            Ok(msg) => msg.body.kind,
+            Ok(msg) => msg.body.kind.to_string(),
             Err(RpcError::Timeout) => "timeout".into(),
             Err(RpcError::Remote(err)) => format!("error {}", err.code.code()),
         };

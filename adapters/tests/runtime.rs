@@ -17,7 +17,7 @@ struct Waiter {
 
 impl Workload for Waiter {
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        match msg.body.kind.as_str() {
+        match &*msg.body.kind {
             "slow" => {
                 let call = ctx.call("lin-kv", Body::new("read").with("key", 0), 60_000);
                 self.waiting.push((call, msg));

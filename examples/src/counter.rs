@@ -119,7 +119,7 @@ mod tests {
         let cas = answer(&mut node, &reread, json!({"type": "read_ok", "value": 6}));
         assert_eq!(cas[0].body.get("to"), Some(&json!(9)));
         let done = answer(&mut node, &cas, json!({"type": "cas_ok"}));
-        assert_eq!((done[0].dest.as_str(), done[0].body.kind.as_str()), ("c1", "add_ok"));
+        assert_eq!((done[0].dest.as_str(), &*done[0].body.kind), ("c1", "add_ok"));
     }
 
     #[test]
@@ -140,6 +140,6 @@ mod tests {
         answer(&mut node, &read, json!({"type": "read_ok", "value": 0}));
         node.tick(10 * CALL_TIMEOUT_MS);
         let out = node.take_outbox();
-        assert_eq!((out[0].body.kind.as_str(), out[0].body.get("code")), ("error", Some(&json!(13))));
+        assert_eq!((&*out[0].body.kind, out[0].body.get("code")), ("error", Some(&json!(13))));
     }
 }

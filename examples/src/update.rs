@@ -38,7 +38,7 @@
 //! node.handle_line(r#"{"src":"c0","dest":"n0","body":{"type":"init","msg_id":1,"node_id":"n0","node_ids":["n0"]}}"#, 0);
 //! node.handle_line(r#"{"src":"c1","dest":"n0","body":{"type":"hit","msg_id":1}}"#, 1);
 //! let read = node.take_outbox().pop().expect("the update's first call");
-//! assert_eq!((read.dest.as_str(), read.body.kind.as_str()), ("lin-kv", "read"));
+//! assert_eq!((read.dest.as_str(), &*read.body.kind), ("lin-kv", "read"));
 //! ```
 
 use std::collections::HashMap;

@@ -164,7 +164,7 @@ impl Client for SingleRpc {
 }
 
 /// A request body `{"type": kind, ...fields}`.
-pub fn request(kind: &str, fields: &[(&str, Value)]) -> Body {
+pub fn request(kind: &'static str, fields: &[(&str, Value)]) -> Body {
     let mut body = Body::new(kind);
     for (k, v) in fields {
         body.fields.insert((*k).to_owned(), v.clone());

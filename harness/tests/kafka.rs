@@ -170,7 +170,7 @@ impl TestLog {
 impl Workload for TestLog {
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
         let field = |name: &str| msg.body.get(name).cloned().unwrap_or(Value::Null);
-        let reply = match msg.body.kind.as_str() {
+        let reply = match &*msg.body.kind {
             "send" => {
                 let offset = self.send(field("key").as_str().unwrap_or_default().to_owned(), field("msg"));
                 Body::new("send_ok").with("offset", offset)

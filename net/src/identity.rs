@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// replica that restarts on its address replaces its previous identity instead of waiting for
 /// it to be forgotten.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub(crate) struct NodeId {
+pub(crate) struct Name {
     pub addr: SocketAddr,
     pub name: String,
     pub replica: ReplicaId,
@@ -21,7 +21,7 @@ pub(crate) struct NodeId {
     pub bump: u16,
 }
 
-impl NodeId {
+impl Name {
     /// A stand-in for a seed whose name and id are not known yet: only its address is used,
     /// to send the join announcement; the seed's reply carries its real identity.
     pub fn seed(addr: SocketAddr) -> Self {
@@ -29,7 +29,7 @@ impl NodeId {
     }
 }
 
-impl foca::Identity for NodeId {
+impl foca::Identity for Name {
     type Addr = SocketAddr;
 
     fn renew(&self) -> Option<Self> {

@@ -15,7 +15,7 @@ use tokio::sync::watch;
 use tokio::time::{Instant, MissedTickBehavior};
 
 use crate::config::SwimConfig;
-use crate::identity::NodeId;
+use crate::identity::Name;
 use crate::member::{Member, MemberState};
 
 /// Largest SWIM datagram read; foca's own limit (`max_packet_size`, 1400 bytes) is below it,
@@ -34,12 +34,12 @@ pub(crate) struct SwimCounters {
 
 /// The membership task: owns foca and the UDP socket until `shutdown` flips.
 pub(crate) struct Membership {
-    foca: Foca<NodeId, PostcardCodec, StdRng, foca::NoCustomBroadcast>,
-    runtime: AccumulatingRuntime<NodeId>,
+    foca: Foca<Name, PostcardCodec, StdRng, foca::NoCustomBroadcast>,
+    runtime: AccumulatingRuntime<Name>,
     socket: UdpSocket,
     seeds: Vec<SocketAddr>,
     /// foca's timers by due time; a sequence number keeps equal times apart.
-    timers: BTreeMap<(Instant, u64), Timer<NodeId>>,
+    timers: BTreeMap<(Instant, u64), Timer<Name>>,
     timer_seq: u64,
     view: watch::Sender<View>,
     counters: Arc<SwimCounters>,
@@ -48,7 +48,7 @@ pub(crate) struct Membership {
 
 impl Membership {
     pub fn new(
-        me: NodeId,
+        me: Name,
         socket: UdpSocket,
         seeds: Vec<SocketAddr>,
         swim: &SwimConfig,
@@ -122,7 +122,7 @@ impl Membership {
             return;
         }
         for seed in self.seeds.clone() {
-            if let Err(error) = self.foca.announce(NodeId::seed(seed), &mut self.runtime) {
+            if let Err(error) = self.foca.announce(Name::seed(seed), &mut self.runtime) {
                 tracing::debug!(%seed, %error, "announce to seed");
             }
         }
@@ -169,7 +169,7 @@ impl Membership {
     }
 }
 
-fn log_notification(notification: &Notification<NodeId>) {
+fn log_notification(notification: &Notification<Name>) {
     match notification {
         Notification::MemberUp(id) => tracing::info!(name = %id.name, addr = %id.addr, "member up"),
         Notification::MemberDown(id) => tracing::info!(name = %id.name, addr = %id.addr, "member down"),

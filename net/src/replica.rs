@@ -12,7 +12,7 @@ use tokio::time::Instant;
 
 use crate::config::{NetConfig, SwimConfig};
 use crate::durability::{Durability, InMemory};
-use crate::identity::NodeId;
+use crate::identity::Name;
 use crate::link::{LinkContext, WireCounters};
 use crate::membership::{Membership, SwimCounters, View};
 use crate::sync_loop::{self, Command, Inputs, SyncLoop};
@@ -106,7 +106,7 @@ impl<L: Replicated> ReplicaBuilder<L> {
                 (replica, Engine::new(replica, [], self.config.sync.clone()))
             }
         };
-        let me = NodeId { addr, name: self.config.name.clone(), replica, started_ms: wall_clock_ms(), bump: 0 };
+        let me = Name { addr, name: self.config.name.clone(), replica, started_ms: wall_clock_ms(), bump: 0 };
         let hello = Hello { version: PROTOCOL_VERSION, name: me.name.clone(), replica, addr };
         let hello_frame = wire::encode::<()>(&Frame::Hello(hello.clone())).expect("a hello always encodes");
 

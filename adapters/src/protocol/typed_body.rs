@@ -31,7 +31,7 @@ impl Fields {
     fn field(&mut self, key: &str, value: &(impl Serialize + ?Sized)) -> Result<(), Error> {
         match key {
             "type" => match serde_json::to_value(value)? {
-                Value::String(kind) => self.body.kind = kind,
+                Value::String(kind) => self.body.kind = kind.into(),
                 other => return Err(ser::Error::custom(format!("a body's type must be a string, not {other}"))),
             },
             "msg_id" => self.body.msg_id = serde_json::from_value(serde_json::to_value(value)?)?,

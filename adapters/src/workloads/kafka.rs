@@ -323,7 +323,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::Node;
+    use crate::{Name, Node};
 
     fn nodes(n: usize) -> Vec<String> {
         (0..n).map(|i| format!("n{i}")).collect()
@@ -348,7 +348,7 @@ mod tests {
         let mut node = Node::new(Logs::node(GossipConfig::default(), 1_000));
         let mut body = Body::new("init").with("node_id", id).with("node_ids", all.to_vec());
         body.msg_id = Some(1);
-        node.handle_message(Message { src: "c0".into(), dest: id.into(), body }, 0);
+        node.handle_message(Message { src: "c0".into(), dest: Name::new(id), body }, 0);
         node.take_outbox();
         node
     }
@@ -411,7 +411,7 @@ mod tests {
         n0.handle_message(reply, 2);
         let out = n0.take_outbox();
         let answer = out.iter().find(|m| m.dest == "c9").expect("client answered");
-        assert_eq!((answer.body.kind.as_str(), answer.body.get("offset")), ("send_ok", Some(&json!(0))));
+        assert_eq!((&*answer.body.kind, answer.body.get("offset")), ("send_ok", Some(&json!(0))));
     }
 
     #[test]
@@ -423,7 +423,7 @@ mod tests {
         n0.tick(1_001);
         let out = n0.take_outbox();
         let answer = out.iter().find(|m| m.dest == "c9").expect("client answered");
-        assert_eq!((answer.body.kind.as_str(), answer.body.get("code")), ("error", Some(&json!(0))));
+        assert_eq!((&*answer.body.kind, answer.body.get("code")), ("error", Some(&json!(0))));
     }
 
     /// Delivers every peer message between `nodes` and ticks their timers, for `ms` of time.

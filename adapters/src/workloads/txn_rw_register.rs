@@ -175,7 +175,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::{Body, ErrorCode, Node};
+    use crate::{Body, ErrorCode, Name, Node};
 
     /// Nodes `n0..n{count-1}` with default flags, initialised.
     fn cluster(count: usize) -> Vec<Node<TxnRwRegister>> {
@@ -192,7 +192,7 @@ mod tests {
     }
 
     fn message(src: &str, dest: &str, body: Value) -> Message {
-        Message { src: src.into(), dest: dest.into(), body: serde_json::from_value(body).unwrap() }
+        Message { src: Name::new(src), dest: Name::new(dest), body: serde_json::from_value(body).unwrap() }
     }
 
     /// Peer messages sent and not yet delivered.

@@ -96,13 +96,13 @@ mod tests {
     fn ids(boot_nonce: u64, node_id: &str, count: u64) -> Vec<String> {
         let mut node = Node::new(UniqueIds::new(boot_nonce));
         let init = Body::new("init").with("node_id", node_id).with("node_ids", vec![node_id]);
-        let mut msg = Message { src: "c0".into(), dest: node_id.into(), body: init };
+        let mut msg = Message { src: "c0".into(), dest: crate::Name::new(node_id), body: init };
         msg.body.msg_id = Some(1);
         node.handle_message(msg, 0);
         for msg_id in 1..=count {
             let mut body = Body::new("generate");
             body.msg_id = Some(msg_id);
-            node.handle_message(Message { src: "c1".into(), dest: node_id.into(), body }, 0);
+            node.handle_message(Message { src: "c1".into(), dest: crate::Name::new(node_id), body }, 0);
         }
         let out = node.take_outbox();
         out.iter().filter_map(|m| m.body.get("id").and_then(|id| id.as_str()).map(str::to_owned)).collect()

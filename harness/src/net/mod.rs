@@ -242,7 +242,7 @@ mod tests {
     use super::latency::LatencyDist;
     use super::*;
 
-    fn msg(src: &str, dest: &str, n: i64) -> Message {
+    fn msg(src: &'static str, dest: &'static str, n: i64) -> Message {
         Message { src: src.into(), dest: dest.into(), body: Body::new("x").with("n", n) }
     }
 

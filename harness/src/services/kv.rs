@@ -36,7 +36,7 @@ pub fn apply(state: &KvState, body: &Body, allow_create: bool) -> Option<Applied
         let changed = (next != *state).then_some(next);
         Applied { reply, changed }
     };
-    match body.kind.as_str() {
+    match &*body.kind {
         "read" => Some(match current {
             Some(v) => unchanged(Body::new("read_ok").with("value", v.clone())),
             None => unchanged(error(20, "key does not exist".to_owned())),

@@ -15,7 +15,7 @@ mod schedule;
 
 use std::collections::HashMap;
 
-use glomer_adapters::{Body, Message};
+use glomer_adapters::{Body, Message, Name};
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 
@@ -223,7 +223,7 @@ impl Test {
 
     /// Sends from an id Maelstrom owns (a client or a service): always registered.
     fn send(&mut self, now: u64, src: &str, dest: &str, body: Body) {
-        let msg = Message { src: src.into(), dest: dest.into(), body };
+        let msg = Message { src: Name::new(src), dest: Name::new(dest), body };
         if let Err(err) = self.net.send(now, msg, &mut self.rng) {
             tracing::debug!(%err, "dropping a message of a closed client");
         }

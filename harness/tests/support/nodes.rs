@@ -112,7 +112,7 @@ impl Workload for SetNode {
     }
 
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        match msg.body.kind.as_str() {
+        match &*msg.body.kind {
             "topology" => ctx.reply(&msg, Body::new("topology_ok")),
             "broadcast" | "add" => {
                 let field = if msg.body.kind == "broadcast" { "message" } else { "element" };
@@ -155,7 +155,7 @@ impl Workload for CounterNode {
     }
 
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
-        match msg.body.kind.as_str() {
+        match &*msg.body.kind {
             "add" => {
                 let delta = msg.body.get("delta").and_then(Value::as_i64).unwrap_or(0);
                 let times = if self.double { 2 } else { 1 };
@@ -266,7 +266,7 @@ pub struct KafkaNode {
 impl Workload for KafkaNode {
     fn on_message(&mut self, ctx: &mut Context, msg: Message) -> Result<(), Error> {
         let field = |name: &str| msg.body.get(name).cloned().unwrap_or(Value::Null);
-        let reply = match msg.body.kind.as_str() {
+        let reply = match &*msg.body.kind {
             "send" => {
                 let log = self.logs.entry(field("key").as_str().unwrap_or_default().to_owned()).or_default();
                 let offset = log.len();

@@ -68,7 +68,7 @@ impl Workload for KvNode {
         let field = |name: &str| msg.body.get(name).cloned().unwrap_or(Value::Null);
         let key = field("key").to_string();
         let missing = || Error::new(ErrorCode::KeyDoesNotExist, "key does not exist");
-        let reply = match msg.body.kind.as_str() {
+        let reply = match &*msg.body.kind {
             "read" => {
                 let (now, before) = self.map.get(&key).ok_or_else(missing)?;
                 let stale = self.fault == KvFault::StaleReads && !before.is_null();
