@@ -198,6 +198,10 @@ impl<'de> Deserialize<'de> for Name {
 /// costs the allocation the table saves.
 pub const NAMES_SLOTS: usize = 1_024;
 
+/// Names longer than this are not kept: ids, kinds and field names are a few bytes, and a
+/// table that kept whatever a line names could be made to hold 1,024 huge strings.
+pub const NAME_KEPT_BYTES_MAX: usize = 64;
+
 /// The names a node has read, so that reading a known one from a line allocates nothing.
 ///
 /// A direct-mapped cache: each name has one slot, picked by a hash cheap enough for a two-byte
@@ -215,8 +219,12 @@ impl Default for Names {
 }
 
 impl Names {
-    /// The shared copy of `name`, made on first sight.
+    /// The shared copy of `name`, made on first sight (a fresh one, not kept, for a name
+    /// over [`NAME_KEPT_BYTES_MAX`]).
     pub fn get(&mut self, name: &str) -> Name {
+        if name.len() > NAME_KEPT_BYTES_MAX {
+            return Name::new(name);
+        }
         let slot = &mut self.slots[slot_of(name)];
         match slot {
             Some(known) if known.as_str() == name => known.clone(),
@@ -299,6 +307,14 @@ mod tests {
             .collect();
         let slots: HashSet<usize> = names.iter().map(|name| slot_of(name)).collect();
         assert!(slots.len() + 4 >= names.len(), "{} slots for {} ids", slots.len(), names.len());
+    }
+
+    #[test]
+    fn long_names_are_not_kept() {
+        let mut names = Names::default();
+        let long = "k".repeat(NAME_KEPT_BYTES_MAX + 1);
+        assert_eq!(names.get(&long), long.as_str());
+        assert!(names.slots.iter().all(Option::is_none));
     }
 
     #[test]
