@@ -56,7 +56,8 @@ impl<'de, K: Ord + Clone + Deserialize<'de>, V: Clone + Deserialize<'de>> Deseri
     /// Accepts what a `BTreeMap` accepts: keys in any order, the last of a repeated key kept.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let entries = BTreeMap::<K, (Timestamp, Option<V>)>::deserialize(deserializer)?;
-        Ok(Self { entries: entries.into_iter().collect() })
+        let len = entries.len();
+        Ok(Self { entries: SortedChunks::from_sorted(entries.into_iter(), len) })
     }
 }
 
@@ -103,12 +104,8 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
 
     /// One write whose delta is the written entry.
     fn write(&mut self, key: K, value: Option<V>, ts: Timestamp) -> Self {
-        let delta = self.write_with(key, value, ts, |key, entry| (key.clone(), entry.clone()));
-        let mut entries = SortedChunks::default();
-        if let Some((key, entry)) = delta {
-            entries.upsert(key, |_, _| (Some(entry), ()));
-        }
-        Self { entries }
+        let delta = self.write_with(key, value, ts, |key, entry| SortedChunks::one(key.clone(), entry.clone()));
+        Self { entries: delta.unwrap_or_default() }
     }
 
     /// One write with a single lookup, the hot path of every LWW workload; returns
