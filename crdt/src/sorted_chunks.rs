@@ -51,6 +51,11 @@ enum Store<K, V> {
 struct Chunks<K, V> {
     chunks: Vec<Vec<(K, V)>>,
     len: usize,
+    /// Chunk index and position of the entry the last write found. A counter's replica
+    /// writes its own entry over and over (Shapiro et al. 2011, specification 6), and so do
+    /// the joins of its deltas, so checking this slot first saves the search. Checked before
+    /// use, so a slot that inserts and splits have moved costs one comparison.
+    last_found: (usize, usize),
 }
 
 /// Where a key is or would go: chunk index and position in that chunk.
@@ -116,7 +121,7 @@ impl<K: Ord, V> SortedChunks<K, V> {
         if let Store::Inline(entry) = &mut self.store {
             let chunks: Vec<_> = entry.take().map(|entry| vec![entry]).into_iter().collect();
             let len = chunks.len();
-            self.store = Store::Chunked(Chunks { chunks, len });
+            self.store = Store::Chunked(Chunks { chunks, len, last_found: (0, 0) });
         }
         match &mut self.store {
             Store::Chunked(chunks) => chunks,
@@ -128,7 +133,8 @@ impl<K: Ord, V> SortedChunks<K, V> {
     /// place, or returns the value of a new key (`None` leaves it out), and what the call
     /// returns.
     pub(crate) fn upsert<R>(&mut self, key: K, write: impl FnOnce(&K, Option<&mut V>) -> (Option<V>, R)) -> R {
-        match &mut self.store {
+        let chunks = match &mut self.store {
+            Store::Chunked(chunks) => chunks,
             Store::Inline(None) => {
                 let (value, result) = write(&key, None);
                 if let Some(value) = value {
@@ -137,10 +143,9 @@ impl<K: Ord, V> SortedChunks<K, V> {
                 return result;
             }
             Store::Inline(Some((k, v))) if *k == key => return write(k, Some(v)).1,
-            _ => {}
-        }
-        let chunks = self.chunked();
-        match chunks.find(&key) {
+            Store::Inline(Some(_)) => self.chunked(),
+        };
+        match chunks.find_for_write(&key) {
             Slot::Found(c, i) => {
                 let (key, value) = &mut chunks.chunks[c][i];
                 write(key, Some(value)).1
@@ -181,6 +186,19 @@ impl<K: Ord, V> Chunks<K, V> {
             Ok(i) => Slot::Found(c, i),
             Err(i) => Slot::Vacant(c, i),
         }
+    }
+
+    /// [`Chunks::find`], trying the slot the last write found first.
+    fn find_for_write(&mut self, key: &K) -> Slot {
+        let (c, i) = self.last_found;
+        if self.chunks.get(c).and_then(|chunk| chunk.get(i)).is_some_and(|(k, _)| k == key) {
+            return Slot::Found(c, i);
+        }
+        let slot = self.find(key);
+        if let Slot::Found(c, i) = slot {
+            self.last_found = (c, i);
+        }
+        slot
     }
 
     /// Inserts `(key, value)` at a vacant slot, splitting a full chunk in halves.
@@ -248,7 +266,7 @@ impl<K: Ord + Clone, V: Clone> SortedChunks<K, V> {
 impl<K: Ord + Clone, V: Clone> Chunks<K, V> {
     /// Joins one entry of `other` in with one search.
     fn join_entry(&mut self, key: &K, value: &V, join_value: &mut impl FnMut(&mut V, &V)) {
-        match self.find(key) {
+        match self.find_for_write(key) {
             Slot::Found(c, i) => join_value(&mut self.chunks[c][i].1, value),
             Slot::Vacant(c, i) => self.insert_at(c, i, key.clone(), value.clone()),
         }
@@ -293,7 +311,8 @@ struct Builder<K, V> {
 
 impl<K, V> Builder<K, V> {
     fn new(len_hint: usize) -> Self {
-        let built = Chunks { chunks: Vec::with_capacity(len_hint.div_ceil(CHUNK_LEN_BUILT)), len: 0 };
+        let chunks = Vec::with_capacity(len_hint.div_ceil(CHUNK_LEN_BUILT));
+        let built = Chunks { chunks, len: 0, last_found: (0, 0) };
         Self { built, chunk: Vec::with_capacity(CHUNK_LEN_BUILT.min(len_hint)), spare: None }
     }
 
