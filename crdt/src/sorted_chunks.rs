@@ -1,5 +1,8 @@
 //! An ordered map stored as a sorted vector of short sorted vectors (chunks), the
-//! representation of [`GSet`](crate::GSet) and [`LwwMap`](crate::LwwMap).
+//! representation of [`GSet`](crate::GSet), [`LwwMap`](crate::LwwMap) and
+//! [`MaxMap`](crate::MaxMap) (so of [`GCounter`](crate::GCounter) and
+//! [`PNCounter`](crate::PNCounter)). A map of no entry or one, the delta of one mutation, is
+//! held inline without a heap allocation.
 //!
 //! Why not `std`'s B-tree: a join of two whole replicas is a linear merge either way, but a
 //! B-tree pays one allocation per 11 entries to build the result and a node-by-node walk to
