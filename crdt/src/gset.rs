@@ -52,7 +52,9 @@ impl<T: Ord + Serialize> Serialize for GSet<T> {
 impl<'de, T: Ord + Clone + Deserialize<'de>> Deserialize<'de> for GSet<T> {
     /// Accepts what a `BTreeSet` accepts: any order, repeats dropped.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Ok(BTreeSet::<T>::deserialize(deserializer)?.into_iter().collect())
+        let elements = BTreeSet::<T>::deserialize(deserializer)?;
+        let len = elements.len();
+        Ok(Self { elements: SortedChunks::from_sorted(elements.into_iter().map(|element| (element, ())), len) })
     }
 }
 
@@ -64,13 +66,13 @@ impl<T: Ord + Clone> GSet<T> {
 
     /// Adds `value`; returns the delta (bottom when `value` was already present).
     pub fn insert(&mut self, value: T) -> Self {
-        // One lookup: the clone is made before it is known to be needed, which costs nothing
-        // for the integers of Maelstrom's workloads and saves a second search of the tree.
-        let mut delta = Self::new();
-        if self.insert_quiet(value.clone()) {
-            delta.insert_quiet(value);
-        }
-        delta
+        // One search; the element is cloned into the delta only when it is new, and the
+        // one-element delta is held without a heap allocation.
+        let added = self.elements.upsert(value, |value, present| match present {
+            Some(()) => (None, None),
+            None => (Some(()), Some(value.clone())),
+        });
+        Self { elements: added.map(|value| SortedChunks::one(value, ())).unwrap_or_default() }
     }
 
     /// [`GSet::insert`] without building the delta, for a set that does not ship this change

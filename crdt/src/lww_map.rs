@@ -56,7 +56,8 @@ impl<'de, K: Ord + Clone + Deserialize<'de>, V: Clone + Deserialize<'de>> Deseri
     /// Accepts what a `BTreeMap` accepts: keys in any order, the last of a repeated key kept.
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let entries = BTreeMap::<K, (Timestamp, Option<V>)>::deserialize(deserializer)?;
-        Ok(Self { entries: entries.into_iter().collect() })
+        let len = entries.len();
+        Ok(Self { entries: SortedChunks::from_sorted(entries.into_iter(), len) })
     }
 }
 
@@ -80,12 +81,12 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
     /// [`LwwMap::insert`] without building the delta, for a map that does not ship this change
     /// (a state loaded or rebuilt locally); returns whether the write took effect.
     pub fn insert_quiet(&mut self, key: K, value: V, ts: Timestamp) -> bool {
-        self.write_with(key, Some(value), ts, |_, _| ()).is_some()
+        self.write_with(key, Some(value), ts, |_, _| true)
     }
 
     /// [`LwwMap::remove`] without building the delta; returns whether the tombstone took effect.
     pub fn remove_quiet(&mut self, key: K, ts: Timestamp) -> bool {
-        self.write_with(key, None, ts, |_, _| ()).is_some()
+        self.write_with(key, None, ts, |_, _| true)
     }
 
     /// Applies a transaction's writes (`None` removes), all at the one timestamp `ts`; returns
@@ -103,36 +104,34 @@ impl<K: Ord + Clone, V: Ord + Clone> LwwMap<K, V> {
 
     /// One write whose delta is the written entry.
     fn write(&mut self, key: K, value: Option<V>, ts: Timestamp) -> Self {
-        let delta = self.write_with(key, value, ts, |key, entry| (key.clone(), entry.clone()));
-        let mut entries = SortedChunks::default();
-        if let Some((key, entry)) = delta {
-            entries.upsert(key, |_, _| (Some(entry), ()));
-        }
+        let entries = self.write_with(key, value, ts, |key, entry| SortedChunks::one(key.clone(), entry.clone()));
         Self { entries }
     }
 
     /// One write with a single lookup, the hot path of every LWW workload; returns
-    /// `on_write(key, new entry)` when the write took effect. The caller decides whether a
-    /// delta is built, so a mutator that is not asked for one clones nothing.
-    fn write_with<R>(
+    /// `on_write(key, new entry)` when the write took effect, else `R::default()` (false, an
+    /// empty delta). The caller decides whether a delta is built, so a mutator that is not
+    /// asked for one clones nothing; no `Option` wraps the delta, whose copy out of the search
+    /// would cost more than the search.
+    fn write_with<R: Default>(
         &mut self,
         key: K,
         value: Option<V>,
         ts: Timestamp,
         on_write: impl FnOnce(&K, &(Timestamp, Option<V>)) -> R,
-    ) -> Option<R> {
+    ) -> R {
         self.entries.upsert(key, |key, current| match current {
             None => {
                 let new = (ts, value);
                 let written = on_write(key, &new);
-                (Some(new), Some(written))
+                (Some(new), written)
             }
             Some(current) => {
                 if !wins(&ts, &value, Some(current)) {
-                    return (None, None);
+                    return (None, R::default());
                 }
                 *current = (ts, value);
-                (None, Some(on_write(key, current)))
+                (None, on_write(key, current))
             }
         })
     }

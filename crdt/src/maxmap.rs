@@ -1,10 +1,11 @@
 //! Pointwise maximum of unsigned integers by key.
 
-use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::sorted_chunks::SortedChunks;
 use crate::Lattice;
 
 /// A map from keys to `u64` whose join is the pointwise maximum; a missing key reads as 0.
@@ -24,27 +25,35 @@ use crate::Lattice;
 /// b.join(&a);
 /// assert_eq!(b.get(&"k1"), 9);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct MaxMap<K: Ord> {
-    #[serde(deserialize_with = "deserialize_nonzero", bound(deserialize = "K: Deserialize<'de>"))]
-    entries: BTreeMap<K, u64>,
-}
-
-/// Drops zero entries a peer may have sent, keeping the "no zero entries" invariant.
-fn deserialize_nonzero<'de, D, K>(deserializer: D) -> Result<BTreeMap<K, u64>, D::Error>
-where
-    D: Deserializer<'de>,
-    K: Ord + Deserialize<'de>,
-{
-    let mut entries = BTreeMap::<K, u64>::deserialize(deserializer)?;
-    entries.retain(|_, v| *v > 0);
-    Ok(entries)
+    /// An ordered map of sorted chunks (crate::sorted_chunks says why not a B-tree); on the
+    /// wire a map from key to value, as a `BTreeMap` serializes.
+    entries: SortedChunks<K, u64>,
 }
 
 impl<K: Ord> Default for MaxMap<K> {
     fn default() -> Self {
-        Self { entries: BTreeMap::new() }
+        Self { entries: SortedChunks::default() }
+    }
+}
+
+impl<K: Ord + Serialize> Serialize for MaxMap<K> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        self.entries.iter().try_for_each(|(key, value)| map.serialize_entry(key, value))?;
+        map.end()
+    }
+}
+
+impl<'de, K: Ord + Clone + Deserialize<'de>> Deserialize<'de> for MaxMap<K> {
+    /// Accepts what a `BTreeMap` accepts (keys in any order, the last of a repeated key kept)
+    /// and drops zero entries a peer may have sent, keeping the "no zero entries" invariant.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut entries = BTreeMap::<K, u64>::deserialize(deserializer)?;
+        entries.retain(|_, v| *v > 0);
+        let len = entries.len();
+        Ok(Self { entries: SortedChunks::from_sorted(entries.into_iter(), len) })
     }
 }
 
@@ -75,29 +84,27 @@ impl<K: Ord + Clone> MaxMap<K> {
         next: impl FnOnce(u64) -> u64,
         on_raise: impl FnOnce(&K, u64) -> R,
     ) -> Option<R> {
-        match self.entries.entry(key) {
-            Entry::Vacant(entry) => {
-                let value = next(0);
-                // 0 is never stored (see the type's doc), so a vacant key only rises above it.
-                (value > 0).then(|| {
-                    let raised = on_raise(entry.key(), value);
-                    entry.insert(value);
-                    raised
-                })
+        self.entries.upsert(key, |key, current| {
+            // 0 is never stored (see the type's doc), so a vacant key reads 0.
+            let before = current.as_deref().copied().unwrap_or(0);
+            let value = next(before);
+            if value <= before {
+                return (None, None);
             }
-            Entry::Occupied(mut entry) => {
-                let value = next(*entry.get());
-                (value > *entry.get()).then(|| {
-                    *entry.get_mut() = value;
-                    on_raise(entry.key(), value)
-                })
+            let raised = Some(on_raise(key, value));
+            match current {
+                Some(current) => {
+                    *current = value;
+                    (None, raised)
+                }
+                None => (Some(value), raised),
             }
-        }
+        })
     }
 
-    /// The map `{key: value}` (a delta of one entry).
+    /// The map `{key: value}` (a delta of one entry), without a heap allocation.
     pub(crate) fn singleton(key: &K, value: u64) -> Self {
-        Self { entries: BTreeMap::from([(key.clone(), value)]) }
+        Self { entries: SortedChunks::one(key.clone(), value) }
     }
 
     /// The value of `key` (0 when absent).
@@ -123,16 +130,17 @@ impl<K: Ord + Clone> MaxMap<K> {
 
 impl<K: Ord + Clone> Lattice for MaxMap<K> {
     fn join(&mut self, other: &Self) {
-        crate::sorted_join::join_maps(&mut self.entries, &other.entries, |mine, &theirs| *mine = (*mine).max(theirs));
+        self.entries.join_with(&other.entries, |mine, &theirs| *mine = (*mine).max(theirs));
     }
 
     fn leq(&self, other: &Self) -> bool {
-        self.entries.len() <= other.entries.len() && self.entries.iter().all(|(k, &v)| v <= other.get(k))
+        // No zero entries, so a key `other` lacks is above it.
+        self.entries.len() <= other.entries.len()
+            && self.entries.all_against(&other.entries, |_, v, theirs| theirs.is_some_and(|t| v <= t))
     }
 
     fn difference(&self, other: &Self) -> Self {
-        let entries = self.entries.iter().filter(|(k, &v)| v > other.get(k)).map(|(k, &v)| (k.clone(), v)).collect();
-        Self { entries }
+        Self { entries: self.entries.filter_against(&other.entries, |_, v, theirs| theirs.is_none_or(|t| v > t)) }
     }
 
     fn is_bottom(&self) -> bool {

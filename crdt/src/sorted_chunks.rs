@@ -1,5 +1,8 @@
 //! An ordered map stored as a sorted vector of short sorted vectors (chunks), the
-//! representation of [`GSet`](crate::GSet) and [`LwwMap`](crate::LwwMap).
+//! representation of [`GSet`](crate::GSet), [`LwwMap`](crate::LwwMap) and
+//! [`MaxMap`](crate::MaxMap) (so of [`GCounter`](crate::GCounter) and
+//! [`PNCounter`](crate::PNCounter)). A map of no entry or one, the delta of one mutation, is
+//! held inline without a heap allocation.
 //!
 //! Why not `std`'s B-tree: a join of two whole replicas is a linear merge either way, but a
 //! B-tree pays one allocation per 11 entries to build the result and a node-by-node walk to
@@ -10,7 +13,9 @@
 //! `sortedcontainers`).
 //!
 //! Invariants: every chunk is non-empty and sorted by key without duplicates, and every key of
-//! a chunk is smaller than every key of the next chunk.
+//! a chunk is smaller than every key of the next chunk. The inline store is only a shortcut:
+//! a map of no entry or one may also be chunked, and equality, hashing and the wire form never
+//! show which store holds the entries.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -32,8 +37,30 @@ const BULK_JOIN_RATIO: usize = 16;
 /// An ordered map from `K` to `V` in sorted chunks (see the module documentation).
 #[derive(Clone)]
 pub(crate) struct SortedChunks<K, V> {
+    store: Store<K, V>,
+}
+
+/// Where the entries live.
+#[derive(Clone)]
+enum Store<K, V> {
+    /// No entry or one, without a heap allocation: the delta a delta-mutator returns holds one
+    /// entry, and allocating a chunk for it (and freeing it) cost more than the mutation's
+    /// search (measured in docs/benchmarks.md, "Join and mutation speed against crdts").
+    Inline(Option<(K, V)>),
+    /// Any number of entries.
+    Chunked(Chunks<K, V>),
+}
+
+/// The chunks proper: a sorted vector of sorted vectors of entries.
+#[derive(Clone)]
+struct Chunks<K, V> {
     chunks: Vec<Vec<(K, V)>>,
     len: usize,
+    /// Chunk index and position of the entry the last write found. A counter's replica
+    /// writes its own entry over and over (Shapiro et al. 2011, specification 6), and so do
+    /// the joins of its deltas, so checking this slot first saves the search. Checked before
+    /// use, so a slot that inserts and splits have moved costs one comparison.
+    last_found: (usize, usize),
 }
 
 /// Where a key is or would go: chunk index and position in that chunk.
@@ -44,40 +71,121 @@ enum Slot {
 
 impl<K, V> Default for SortedChunks<K, V> {
     fn default() -> Self {
-        Self { chunks: Vec::new(), len: 0 }
+        Self { store: Store::Inline(None) }
     }
 }
 
-impl<K: Ord, V> SortedChunks<K, V> {
+impl<K, V> SortedChunks<K, V> {
+    /// The map `{key: value}`, without a heap allocation.
+    pub(crate) fn one(key: K, value: V) -> Self {
+        Self { store: Store::Inline(Some((key, value))) }
+    }
+
     /// Number of entries.
     pub(crate) fn len(&self) -> usize {
-        self.len
+        match &self.store {
+            Store::Inline(entry) => usize::from(entry.is_some()),
+            Store::Chunked(chunks) => chunks.len,
+        }
     }
 
     /// Whether there is no entry.
     pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// Entries in key order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = &(K, V)> {
-        self.chunks.iter().flatten()
+        let (inline, chunks) = match &self.store {
+            Store::Inline(entry) => (entry.as_slice(), [].as_slice()),
+            Store::Chunked(chunks) => ([].as_slice(), chunks.chunks.as_slice()),
+        };
+        inline.iter().chain(chunks.iter().flatten())
     }
 
     /// Keys in order.
     pub(crate) fn keys(&self) -> impl Iterator<Item = &K> {
         self.iter().map(|(k, _)| k)
     }
+}
 
+impl<K: Ord, V> SortedChunks<K, V> {
     /// The value of `key`.
     pub(crate) fn get(&self, key: &K) -> Option<&V> {
-        match self.find(key) {
-            Slot::Found(c, i) => Some(&self.chunks[c][i].1),
-            Slot::Vacant(..) => None,
+        match &self.store {
+            Store::Inline(entry) => entry.as_ref().filter(|(k, _)| k == key).map(|(_, v)| v),
+            Store::Chunked(chunks) => match chunks.find(key) {
+                Slot::Found(c, i) => Some(&chunks.chunks[c][i].1),
+                Slot::Vacant(..) => None,
+            },
         }
     }
 
+    /// The chunks, moving an inline entry into the first one.
+    fn chunked(&mut self) -> &mut Chunks<K, V> {
+        if let Store::Inline(entry) = &mut self.store {
+            let chunks: Vec<_> = entry.take().map(|entry| vec![entry]).into_iter().collect();
+            let len = chunks.len();
+            self.store = Store::Chunked(Chunks { chunks, len, last_found: (0, 0) });
+        }
+        match &mut self.store {
+            Store::Chunked(chunks) => chunks,
+            Store::Inline(_) => unreachable!("moved to chunks above"),
+        }
+    }
+
+    /// Writes `key` in one search: `write(&key, current value)` updates an existing value in
+    /// place, or returns the value of a new key (`None` leaves it out), and what the call
+    /// returns.
+    pub(crate) fn upsert<R>(&mut self, key: K, write: impl FnOnce(&K, Option<&mut V>) -> (Option<V>, R)) -> R {
+        let chunks = match &mut self.store {
+            Store::Chunked(chunks) => chunks,
+            Store::Inline(None) => {
+                let (value, result) = write(&key, None);
+                if let Some(value) = value {
+                    self.store = Store::Inline(Some((key, value)));
+                }
+                return result;
+            }
+            Store::Inline(Some((k, v))) if *k == key => return write(k, Some(v)).1,
+            Store::Inline(Some(_)) => self.chunked(),
+        };
+        match chunks.find_for_write(&key) {
+            Slot::Found(c, i) => {
+                let (key, value) = &mut chunks.chunks[c][i];
+                write(key, Some(value)).1
+            }
+            Slot::Vacant(c, i) => {
+                let (value, result) = write(&key, None);
+                if let Some(value) = value {
+                    chunks.insert_at(c, i, key, value);
+                }
+                result
+            }
+        }
+    }
+
+    /// Whether `f(key, value, other's value of key)` holds for every entry: by one ordered walk
+    /// when `other` is not much larger, else by a search of `other` per entry.
+    pub(crate) fn all_against(&self, other: &Self, mut f: impl FnMut(&K, &V, Option<&V>) -> bool) -> bool {
+        if self.len().saturating_mul(BULK_JOIN_RATIO) < other.len() {
+            return self.iter().all(|(k, v)| f(k, v, other.get(k)));
+        }
+        let mut theirs = other.iter().peekable();
+        self.iter().all(|(k, v)| {
+            while theirs.next_if(|(theirs, _)| theirs < k).is_some() {}
+            let matched = theirs.next_if(|(theirs, _)| theirs == k).map(|(_, v)| v);
+            f(k, v, matched)
+        })
+    }
+}
+
+impl<K: Ord, V> Chunks<K, V> {
     /// The first chunk whose last key is at least `key`, then the position in it.
+    ///
+    /// The chunks' last keys are read through each chunk's pointer rather than kept side by
+    /// side in one array: the side array measured slower (docs/benchmarks.md, "Join and
+    /// mutation speed against crdts"), its branch-free search waiting on every load.
     fn find(&self, key: &K) -> Slot {
         let c = self.chunks.partition_point(|chunk| chunk.last().is_some_and(|(last, _)| last < key));
         let Some(chunk) = self.chunks.get(c) else {
@@ -87,6 +195,19 @@ impl<K: Ord, V> SortedChunks<K, V> {
             Ok(i) => Slot::Found(c, i),
             Err(i) => Slot::Vacant(c, i),
         }
+    }
+
+    /// [`Chunks::find`], trying the slot the last write found first.
+    fn find_for_write(&mut self, key: &K) -> Slot {
+        let (c, i) = self.last_found;
+        if self.chunks.get(c).and_then(|chunk| chunk.get(i)).is_some_and(|(k, _)| k == key) {
+            return Slot::Found(c, i);
+        }
+        let slot = self.find(key);
+        if let Slot::Found(c, i) = slot {
+            self.last_found = (c, i);
+        }
+        slot
     }
 
     /// Inserts `(key, value)` at a vacant slot, splitting a full chunk in halves.
@@ -114,39 +235,6 @@ impl<K: Ord, V> SortedChunks<K, V> {
         }
         self.chunks.insert(c + 1, upper);
     }
-
-    /// Writes `key` in one search: `write(&key, current value)` updates an existing value in
-    /// place, or returns the value of a new key (`None` leaves it out), and what the call
-    /// returns.
-    pub(crate) fn upsert<R>(&mut self, key: K, write: impl FnOnce(&K, Option<&mut V>) -> (Option<V>, R)) -> R {
-        match self.find(&key) {
-            Slot::Found(c, i) => {
-                let (key, value) = &mut self.chunks[c][i];
-                write(key, Some(value)).1
-            }
-            Slot::Vacant(c, i) => {
-                let (value, result) = write(&key, None);
-                if let Some(value) = value {
-                    self.insert_at(c, i, key, value);
-                }
-                result
-            }
-        }
-    }
-
-    /// Whether `f(key, value, other's value of key)` holds for every entry: by one ordered walk
-    /// when `other` is not much larger, else by a search of `other` per entry.
-    pub(crate) fn all_against(&self, other: &Self, mut f: impl FnMut(&K, &V, Option<&V>) -> bool) -> bool {
-        if self.len.saturating_mul(BULK_JOIN_RATIO) < other.len {
-            return self.iter().all(|(k, v)| f(k, v, other.get(k)));
-        }
-        let mut theirs = other.iter().peekable();
-        self.iter().all(|(k, v)| {
-            while theirs.next_if(|(theirs, _)| theirs < k).is_some() {}
-            let matched = theirs.next_if(|(theirs, _)| theirs == k).map(|(_, v)| v);
-            f(k, v, matched)
-        })
-    }
 }
 
 impl<K: Ord + Clone, V: Clone> SortedChunks<K, V> {
@@ -163,7 +251,7 @@ impl<K: Ord + Clone, V: Clone> SortedChunks<K, V> {
     }
 
     /// Builds from entries sorted by key without duplicates.
-    fn from_sorted(entries: impl Iterator<Item = (K, V)>, len_hint: usize) -> Self {
+    pub(crate) fn from_sorted(entries: impl Iterator<Item = (K, V)>, len_hint: usize) -> Self {
         let mut builder = Builder::new(len_hint);
         entries.for_each(|entry| builder.push(entry));
         builder.finish()
@@ -174,21 +262,37 @@ impl<K: Ord + Clone, V: Clone> SortedChunks<K, V> {
     /// inserted entry by entry; a large one is merged in one ordered walk that moves `self`'s
     /// entries and clones only what `self` lacks.
     pub(crate) fn join_with(&mut self, other: &Self, mut join_value: impl FnMut(&mut V, &V)) {
-        if self.is_empty() {
-            self.clone_from(other);
-            return;
+        match (&mut self.store, &other.store) {
+            (_, Store::Inline(None)) => {}
+            (Store::Inline(None), _) => self.clone_from(other),
+            (Store::Inline(Some((k, v))), Store::Inline(Some((key, value)))) if k == key => join_value(v, value),
+            (_, Store::Inline(Some((key, value)))) => self.chunked().join_entry(key, value, &mut join_value),
+            (_, Store::Chunked(theirs)) => self.chunked().join_with(theirs, join_value),
         }
+    }
+}
+
+impl<K: Ord + Clone, V: Clone> Chunks<K, V> {
+    /// Joins one entry of `other` in with one search.
+    #[inline]
+    fn join_entry(&mut self, key: &K, value: &V, join_value: &mut impl FnMut(&mut V, &V)) {
+        match self.find_for_write(key) {
+            Slot::Found(c, i) => join_value(&mut self.chunks[c][i].1, value),
+            Slot::Vacant(c, i) => self.insert_at(c, i, key.clone(), value.clone()),
+        }
+    }
+
+    /// [`SortedChunks::join_with`] of two chunked maps.
+    #[inline]
+    fn join_with(&mut self, other: &Self, mut join_value: impl FnMut(&mut V, &V)) {
         if other.len.saturating_mul(BULK_JOIN_RATIO) < self.len {
-            for (key, value) in other.iter() {
-                match self.find(key) {
-                    Slot::Found(c, i) => join_value(&mut self.chunks[c][i].1, value),
-                    Slot::Vacant(c, i) => self.insert_at(c, i, key.clone(), value.clone()),
-                }
+            for (key, value) in other.chunks.iter().flatten() {
+                self.join_entry(key, value, &mut join_value);
             }
             return;
         }
         let mut merged = Builder::new(self.len + other.len);
-        let mut theirs = other.iter().peekable();
+        let mut theirs = other.chunks.iter().flatten().peekable();
         for mut chunk in std::mem::take(&mut self.chunks) {
             for (key, mut value) in chunk.drain(..) {
                 while let Some(entry) = theirs.next_if(|(k, _)| *k < key) {
@@ -201,14 +305,16 @@ impl<K: Ord + Clone, V: Clone> SortedChunks<K, V> {
             }
             merged.spare = Some(chunk);
         }
-        theirs.for_each(|entry| merged.push(entry.clone()));
-        *self = merged.finish();
+        for entry in theirs {
+            merged.push(entry.clone());
+        }
+        *self = merged.finish_chunks();
     }
 }
 
 /// Fills chunks of [`CHUNK_LEN_BUILT`] entries from entries pushed in key order.
 struct Builder<K, V> {
-    built: SortedChunks<K, V>,
+    built: Chunks<K, V>,
     chunk: Vec<(K, V)>,
     /// An emptied chunk of the map being rebuilt, taken for the next chunk instead of a fresh
     /// allocation: a join then writes most of its result into memory it already holds, where
@@ -218,10 +324,14 @@ struct Builder<K, V> {
 
 impl<K, V> Builder<K, V> {
     fn new(len_hint: usize) -> Self {
-        let built = SortedChunks { chunks: Vec::with_capacity(len_hint.div_ceil(CHUNK_LEN_BUILT)), len: 0 };
+        let chunks = Vec::with_capacity(len_hint.div_ceil(CHUNK_LEN_BUILT));
+        let built = Chunks { chunks, len: 0, last_found: (0, 0) };
         Self { built, chunk: Vec::with_capacity(CHUNK_LEN_BUILT.min(len_hint)), spare: None }
     }
 
+    // Once per entry of a join: the compiler stopped inlining it once several types shared
+    // this module, and the call was a sixth of a join of 10^3 entries (profiled).
+    #[inline(always)]
     fn push(&mut self, entry: (K, V)) {
         if self.chunk.len() == CHUNK_LEN_BUILT {
             let mut next = self.spare.take().unwrap_or_default();
@@ -233,12 +343,16 @@ impl<K, V> Builder<K, V> {
         self.chunk.push(entry);
     }
 
-    fn finish(mut self) -> SortedChunks<K, V> {
+    fn finish_chunks(mut self) -> Chunks<K, V> {
         if !self.chunk.is_empty() {
             self.built.len += self.chunk.len();
             self.built.chunks.push(self.chunk);
         }
         self.built
+    }
+
+    fn finish(self) -> SortedChunks<K, V> {
+        SortedChunks { store: Store::Chunked(self.finish_chunks()) }
     }
 }
 
@@ -254,7 +368,7 @@ impl<K: Ord + Clone, V: Clone> FromIterator<(K, V)> for SortedChunks<K, V> {
 impl<K: PartialEq, V: PartialEq> PartialEq for SortedChunks<K, V> {
     /// Equal entries, however they are chunked.
     fn eq(&self, other: &Self) -> bool {
-        self.len == other.len && self.chunks.iter().flatten().eq(other.chunks.iter().flatten())
+        self.len() == other.len() && self.iter().eq(other.iter())
     }
 }
 
@@ -263,14 +377,14 @@ impl<K: Eq, V: Eq> Eq for SortedChunks<K, V> {}
 impl<K: Hash, V: Hash> Hash for SortedChunks<K, V> {
     /// The length and the entries in order, as `BTreeMap` hashes, so chunking never shows.
     fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_usize(self.len);
-        self.chunks.iter().flatten().for_each(|entry| entry.hash(state));
+        state.write_usize(self.len());
+        self.iter().for_each(|entry| entry.hash(state));
     }
 }
 
 impl<K: fmt::Debug, V: fmt::Debug> fmt::Debug for SortedChunks<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.chunks.iter().flatten().map(|(k, v)| (k, v))).finish()
+        f.debug_map().entries(self.iter().map(|(k, v)| (k, v))).finish()
     }
 }
 
@@ -281,9 +395,13 @@ mod tests {
 
     fn holds_invariants<K: Ord, V>(map: &SortedChunks<K, V>) -> bool {
         let keys: Vec<&K> = map.keys().collect();
-        map.chunks.iter().all(|c| !c.is_empty() && c.capacity() <= CHUNK_LEN_MAX)
-            && keys.windows(2).all(|w| w[0] < w[1])
-            && keys.len() == map.len
+        let chunks_hold = match &map.store {
+            Store::Inline(_) => true,
+            Store::Chunked(chunks) => {
+                chunks.len == keys.len() && chunks.chunks.iter().all(|c| !c.is_empty() && c.capacity() <= CHUNK_LEN_MAX)
+            }
+        };
+        chunks_hold && keys.windows(2).all(|w| w[0] < w[1])
     }
 
     #[test]
@@ -317,6 +435,33 @@ mod tests {
             assert!(joined.iter().map(|(k, v)| (*k, *v)).eq(expected), "join {a_len} {b_len} {offset}");
             assert!(b.all_against(&joined, |_, v, theirs| theirs.is_some_and(|t| t >= v)));
             assert!(a.all_against(&joined, |_, v, theirs| theirs.is_some_and(|t| t >= v)));
+        }
+    }
+
+    #[test]
+    fn one_entry_deltas_join_like_a_btree_map_at_every_size() {
+        // Maps of 0, 1, 2 and many entries (inline and chunked), each joined with one-entry
+        // deltas that hit a present key, fall before, between and after the keys.
+        for a_len in [0u32, 1, 2, 20, 300] {
+            let a: SortedChunks<u32, u32> = (0..a_len).map(|k| (k * 2 + 1, k)).collect();
+            let mut inline = SortedChunks::default();
+            (0..a_len).for_each(|k| inline.upsert(k * 2 + 1, |_, _| (Some(k), ())));
+            for (key, value) in [(0, 9), (1, 9), (2, 9), (a_len * 2, 9), (a_len * 2 + 1, 9), (3, 0)] {
+                let expected: BTreeMap<u32, u32> =
+                    a.iter().copied().chain([(key, value)]).fold(BTreeMap::new(), |mut map, (k, v)| {
+                        let e = map.entry(k).or_insert(v);
+                        *e = (*e).max(v);
+                        map
+                    });
+                for start in [&a, &inline] {
+                    let mut joined = start.clone();
+                    joined.join_with(&SortedChunks::one(key, value), |mine, theirs| *mine = (*mine).max(*theirs));
+                    assert!(holds_invariants(&joined), "{a_len} {key}");
+                    assert!(joined.iter().copied().eq(expected.clone()), "{a_len} {key}: {joined:?}");
+                    assert_eq!(joined.get(&key), expected.get(&key), "{a_len} {key}");
+                }
+            }
+            assert!(a == inline, "{a_len}: equal whatever the store");
         }
     }
 }
