@@ -24,6 +24,11 @@ use crate::net::Delivery;
 /// Stderr lines kept per node for the crash report.
 const STDERR_TAIL_LINES: usize = 20;
 
+/// How long a crash report waits for the dead node's last stderr lines. The pipe reaches its
+/// end as soon as the process is gone, so this is only ever waited in full when a child of the
+/// node still holds the pipe open.
+const STDERR_DRAIN_MS: u64 = 2_000;
+
 enum Event {
     Line(String),
     Exited,
@@ -40,6 +45,17 @@ struct Proc {
     killed: bool,
     stdin: Sender<String>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
+    /// Disconnected once the stderr copy has read the pipe to its end.
+    stderr_done: Receiver<()>,
+}
+
+impl Proc {
+    /// The last lines the node wrote to stderr, after waiting (bounded) for the copy to read
+    /// them: a node that exits right after writing would otherwise race its own report.
+    fn stderr_tail(&self) -> String {
+        let _ = self.stderr_done.recv_timeout(Duration::from_millis(STDERR_DRAIN_MS));
+        self.stderr_tail.lock().map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n")).unwrap_or_default()
+    }
 }
 
 /// Node binaries as processes, in real time.
@@ -119,13 +135,14 @@ impl ProcessExecutor {
         });
         let stderr_tail = Arc::new(Mutex::new(VecDeque::new()));
         let log = OpenOptions::new().create(true).append(true).open(self.log_dir.join(format!("{id}.log")))?;
-        copy_stderr(id.to_owned(), stderr, log, self.log_stderr, Arc::clone(&stderr_tail));
-        Ok(Proc { id: id.to_owned(), child, life, killed: false, stdin: stdin_tx, stderr_tail })
+        let stderr_done = copy_stderr(id.to_owned(), stderr, log, self.log_stderr, Arc::clone(&stderr_tail));
+        Ok(Proc { id: id.to_owned(), child, life, killed: false, stdin: stdin_tx, stderr_tail, stderr_done })
     }
 
     fn crashed(&mut self, node: usize) -> ExecError {
         let Some(p) = self.procs.get_mut(node) else { return ExecError::Stalled };
-        // Give the stderr thread a moment to drain the last lines.
+        // The stdout pipe closes a moment before the process can be reaped: wait briefly for
+        // its exit status.
         let status = (0..50)
             .find_map(|_| match p.child.try_wait() {
                 Ok(Some(status)) => Some(status.to_string()),
@@ -135,8 +152,7 @@ impl ProcessExecutor {
                 }
             })
             .unwrap_or_else(|| "closed its stdout".to_owned());
-        let tail = p.stderr_tail.lock().map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n")).unwrap_or_default();
-        ExecError::NodeCrashed { node: p.id.clone(), status, stderr_tail: tail }
+        ExecError::NodeCrashed { node: p.id.clone(), status, stderr_tail: p.stderr_tail() }
     }
 
     /// Whether an exit event is expected: the end of the test, or the death of a life we
@@ -159,8 +175,11 @@ fn copy_stderr(
     mut log: File,
     echo: bool,
     tail: Arc<Mutex<VecDeque<String>>>,
-) {
+) -> Receiver<()> {
+    let (done_tx, done_rx) = mpsc::channel();
     thread::spawn(move || {
+        // Dropped when the pipe is read to its end, which is what the receiver waits for.
+        let _done = done_tx;
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
             let _ = writeln!(log, "{line}");
             if echo {
@@ -174,6 +193,7 @@ fn copy_stderr(
             }
         }
     });
+    done_rx
 }
 
 /// The signals of a pause and a resume.
@@ -283,11 +303,10 @@ impl Executor for ProcessExecutor {
         for p in self.procs.iter_mut().filter(|p| !p.killed) {
             if let Ok(Some(status)) = p.child.try_wait() {
                 if crashed.is_none() {
-                    let tail = p.stderr_tail.lock().map(|t| t.iter().cloned().collect::<Vec<_>>().join("\n"));
                     crashed = Some(ExecError::NodeCrashed {
                         node: p.id.clone(),
                         status: status.to_string(),
-                        stderr_tail: tail.unwrap_or_default(),
+                        stderr_tail: p.stderr_tail(),
                     });
                 }
                 continue;
