@@ -39,11 +39,11 @@ use crate::protocol::{Error, Message};
 /// Reads `msg`'s body as the request `R` (a serde enum tagged by `type`), or says why it
 /// cannot be served.
 pub fn parse<R: DeserializeOwned>(msg: &Message) -> Result<R, Error> {
-    let kind = &*msg.body.kind;
+    let kind = msg.body.kind.as_str();
     // Deserialize straight from the body's fields plus the tag, without building a second JSON
-    // tree: the body is borrowed, only the tag is a fresh value.
-    let tag = Value::String(msg.body.kind.to_string());
-    let entries = std::iter::once(("type", &tag)).chain(msg.body.fields.iter().map(|(k, v)| (k.as_str(), v)));
+    // tree: names, tag and values are all lent by the body.
+    let entries = std::iter::once((Field::Borrowed("type"), Field::Borrowed(kind)))
+        .chain(msg.body.fields.iter().map(|(key, value)| (Field::Borrowed(key.as_str()), Field::Lent(value))));
     let deserializer = MapDeserializer::<_, serde_json::Error>::new(entries);
     // Only a request that fails is asked whether its type is served at all.
     R::deserialize(deserializer).map_err(|err| refusal::<R>(kind, &err))
@@ -63,10 +63,12 @@ pub fn take<R: DeserializeOwned>(msg: &mut Message) -> Result<R, Error> {
     R::deserialize(deserializer).map_err(|err| refusal::<R>(kind, &err))
 }
 
-/// A body entry as [`take`] hands it over: a string lent by the body (a name, the tag), which
-/// the request's reader may keep a reference to without copying, or a field's value, moved out.
+/// A body entry as [`parse`] and [`take`] hand it over: a string lent by the body (a name, the
+/// tag), which the request's reader may keep a reference to without copying, or a field's
+/// value, lent ([`parse`]) or moved out ([`take`]).
 enum Field<'a> {
     Borrowed(&'a str),
+    Lent(&'a Value),
     Value(Value),
 }
 
@@ -78,13 +80,14 @@ impl<'de> IntoDeserializer<'de, serde_json::Error> for Field<'de> {
     }
 }
 
-/// Each method goes to the lent string or to the field's own [`Value`] reader, so a field is
-/// read exactly as [`parse`] reads it.
+/// Each method goes to the lent string or to the field's own [`Value`] reader, so a lent field
+/// and a moved one are read alike.
 macro_rules! by_entry {
     ($($method:ident($($arg:ident: $ty:ty),*);)*) => {
         $(fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, serde_json::Error> {
             match self {
                 Field::Borrowed(text) => BorrowedStrDeserializer::new(text).$method($($arg,)* visitor),
+                Field::Lent(value) => value.$method($($arg,)* visitor),
                 Field::Value(value) => value.$method($($arg,)* visitor),
             }
         })*

@@ -52,11 +52,6 @@ impl Fields {
         self.find(key).ok().map(|at| self.sorted.remove(at).1)
     }
 
-    /// Whether `key` is set.
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.find(key).is_ok()
-    }
-
     /// How many fields there are.
     pub fn len(&self) -> usize {
         self.sorted.len()
@@ -111,16 +106,6 @@ impl IntoIterator for Fields {
 
     fn into_iter(self) -> Self::IntoIter {
         self.sorted.into_iter()
-    }
-}
-
-impl<K: Into<Name>> FromIterator<(K, Value)> for Fields {
-    fn from_iter<I: IntoIterator<Item = (K, Value)>>(entries: I) -> Self {
-        let mut fields = Fields::new();
-        for (key, value) in entries {
-            fields.insert(key, value);
-        }
-        fields
     }
 }
 
