@@ -135,9 +135,10 @@ impl<W: Workload> Node<W> {
     /// that cannot be encoded is logged and left out.
     pub fn write_outbox(&mut self, out: &mut Vec<u8>) {
         self.commit();
-        for msg in self.ctx.outbox.drain(..) {
+        // Encoded in place and dropped together: moving each message out first would copy it.
+        for msg in &self.ctx.outbox {
             let line_start = out.len();
-            match line::encode(&msg, out) {
+            match line::encode(msg, out) {
                 Ok(()) => out.push(b'\n'),
                 Err(err) => {
                     out.truncate(line_start);
@@ -145,6 +146,7 @@ impl<W: Workload> Node<W> {
                 }
             }
         }
+        self.ctx.outbox.clear();
     }
 
     /// Makes the batch durable before any of its output leaves (docs/durability.md). When
@@ -248,7 +250,7 @@ impl<W: Workload> Node<W> {
 
 /// `init` as a request, so it is read like every other one (error 12 when malformed).
 #[derive(serde::Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 enum InitRequest {
     Init(Init),
 }

@@ -13,7 +13,7 @@
 //! use serde::{Deserialize, Serialize};
 //!
 //! #[derive(Deserialize)]
-//! #[serde(tag = "type", rename_all = "snake_case")]
+//! #[serde(rename_all = "snake_case")]
 //! enum Request {
 //!     Add { delta: u64 },
 //! }
@@ -136,7 +136,7 @@ pub trait Crdt {
 
 /// Maelstrom's `topology` request: node id to the ids of its suggested neighbours.
 #[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 enum TopologyRequest {
     Topology { topology: HashMap<String, Vec<String>> },
 }

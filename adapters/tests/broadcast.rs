@@ -296,7 +296,7 @@ fn help_documents_every_flag_and_preset() {
 struct Counter;
 
 #[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 enum CounterRequest {
     Add { delta: u64 },
     Read,

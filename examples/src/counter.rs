@@ -20,7 +20,7 @@ pub const KEY: &str = "example-counter";
 const CALL_TIMEOUT_MS: u64 = 1_000;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 enum Req {
     Add { delta: i64 },
     Read {},

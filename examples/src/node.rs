@@ -25,7 +25,7 @@ const GOSSIP_TIMER: Timer = Timer::Token(0);
 
 /// The requests this node serves, from clients and from peers.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 enum Req {
     Echo { echo: Value },
     Broadcast { message: Value },

@@ -1,8 +1,9 @@
 //! A serde type straight into a [`Body`]: how typed replies and requests become messages
 //! without a detour through a JSON tree of the whole body.
 //!
-//! The value must serialise as a struct or a map (a serde enum with `#[serde(tag = "type")]`
-//! does), with a string `type`; every other field becomes a body field.
+//! The value must serialise as a struct or a map with a string `type` (a serde enum with
+//! `#[serde(tag = "type")]` does), or be a variant of a plain serde enum, whose name is the
+//! type (the way [`crate::request`] reads requests); every other field becomes a body field.
 
 use serde::ser::{self, Impossible, Serialize};
 use serde_json::{Error, Value};
@@ -64,7 +65,7 @@ impl ser::Serializer for BodySerializer {
     type SerializeTupleVariant = Impossible<Body, Error>;
     type SerializeMap = Fields;
     type SerializeStruct = Fields;
-    type SerializeStructVariant = Impossible<Body, Error>;
+    type SerializeStructVariant = Fields;
 
     refuse! {
         serialize_bool(bool); serialize_i8(i8); serialize_i16(i16); serialize_i32(i32);
@@ -72,7 +73,10 @@ impl ser::Serializer for BodySerializer {
         serialize_u64(u64); serialize_f32(f32); serialize_f64(f64); serialize_char(char);
         serialize_str(&str); serialize_bytes(&[u8]); serialize_none(); serialize_unit();
         serialize_unit_struct(&'static str);
-        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+
+    fn serialize_unit_variant(self, _: &'static str, _: u32, variant: &'static str) -> Result<Body, Error> {
+        Ok(Body::new(variant))
     }
 
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<Body, Error> {
@@ -87,10 +91,15 @@ impl ser::Serializer for BodySerializer {
         self,
         _: &'static str,
         _: u32,
-        _: &'static str,
-        _: &T,
+        variant: &'static str,
+        value: &T,
     ) -> Result<Body, Error> {
-        Err(not_an_object())
+        let mut body = value.serialize(self)?;
+        if !body.kind.is_empty() {
+            return Err(ser::Error::custom(format!("variant {variant:?} holds a body with a type of its own")));
+        }
+        body.kind = variant.into();
+        Ok(body)
     }
 
     fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, Error> {
@@ -127,25 +136,32 @@ impl ser::Serializer for BodySerializer {
         self,
         _: &'static str,
         _: u32,
-        _: &'static str,
+        variant: &'static str,
         _: usize,
-    ) -> Result<Self::SerializeStructVariant, Error> {
-        Err(not_an_object())
+    ) -> Result<Fields, Error> {
+        Ok(Fields { body: Body::new(variant), key: None })
     }
 }
 
-impl ser::SerializeStruct for Fields {
-    type Ok = Body;
-    type Error = Error;
+/// A struct and a plain enum's struct variant hand over their fields alike.
+macro_rules! struct_fields {
+    ($($serialize:ident),*) => {$(
+        impl ser::$serialize for Fields {
+            type Ok = Body;
+            type Error = Error;
 
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        self.field(key, value)
-    }
+            fn serialize_field<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+                self.field(key, value)
+            }
 
-    fn end(self) -> Result<Body, Error> {
-        Ok(self.body)
-    }
+            fn end(self) -> Result<Body, Error> {
+                Ok(self.body)
+            }
+        }
+    )*};
 }
+
+struct_fields!(SerializeStruct, SerializeStructVariant);
 
 impl ser::SerializeMap for Fields {
     type Ok = Body;
@@ -196,6 +212,32 @@ mod tests {
             assert_eq!(serde_json::to_value(&typed).unwrap(), expected);
             assert_eq!(typed, serde_json::from_value::<Body>(expected).unwrap());
         }
+    }
+
+    /// The same replies as a plain enum, named by variant.
+    #[derive(Serialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Plain {
+        EchoOk { echo: Value },
+        Done,
+        Wrapped(Wrapped),
+        Typed(Reply),
+    }
+
+    #[derive(Serialize)]
+    struct Wrapped {
+        echo: Value,
+    }
+
+    #[test]
+    fn variants_of_a_plain_enum_are_named_by_their_variant() {
+        let echo = json!([1, {"a": null}]);
+        let tagged = to_body(&Reply::EchoOk { echo: echo.clone() }).unwrap();
+        assert_eq!(to_body(&Plain::EchoOk { echo: echo.clone() }).unwrap(), tagged);
+        assert_eq!(to_body(&Plain::Done).unwrap(), to_body(&Reply::Done).unwrap());
+        let wrapped = to_body(&Plain::Wrapped(Wrapped { echo })).unwrap();
+        assert_eq!(serde_json::to_value(&wrapped).unwrap(), json!({"type": "wrapped", "echo": [1, {"a": null}]}));
+        assert!(to_body(&Plain::Typed(Reply::Done)).is_err(), "two types for one body");
     }
 
     #[test]

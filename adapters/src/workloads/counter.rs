@@ -23,7 +23,7 @@ use crate::workload::Context;
 
 /// The requests both counters serve.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum CounterRequest {
     /// Add `delta` (a JSON integer that fits in 64 bits) to the counter.
     Add {

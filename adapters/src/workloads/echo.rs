@@ -16,7 +16,7 @@ use crate::workload::{Context, Workload};
 
 /// The requests `echo` serves.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum EchoRequest {
     /// Echo `echo` back.
     Echo {

@@ -47,7 +47,7 @@ pub type KafkaState = (LatticeMap<String, OpLog<JsonElement>>, MaxMap<String>);
 
 /// The requests `kafka` serves: Maelstrom's four, and a send forwarded by a peer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum KafkaRequest {
     /// Append `msg` to `key`'s log.
     Send {

@@ -89,7 +89,7 @@ pub enum BroadcastNames {}
 
 /// The requests `broadcast` serves besides `topology`.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum BroadcastRequest {
     /// Add `message` to the set.
     Broadcast {
@@ -143,7 +143,7 @@ pub enum GSetNames {}
 
 /// The requests `g-set` serves.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum GSetRequest {
     /// Add `element` to the set.
     Add {

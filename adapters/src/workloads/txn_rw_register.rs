@@ -43,7 +43,7 @@ pub const MICRO_OPS_MAX: usize = 1_000;
 
 /// The requests `txn-rw-register` serves.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum TxnRequest {
     /// Run the micro-ops in order and return them with the reads filled in.
     Txn {

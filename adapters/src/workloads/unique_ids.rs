@@ -25,7 +25,7 @@ use crate::workload::{Context, Workload};
 
 /// The requests `unique-ids` serves.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum UniqueIdsRequest {
     /// Return a fresh id.
     Generate,
