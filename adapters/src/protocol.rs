@@ -127,31 +127,37 @@ impl Serialize for Body {
     }
 }
 
-/// Reads a body field by field, straight into [`Body`] (serde's `flatten` would first buffer
+/// Reads a body field by field, straight into a [`Body`] (serde's `flatten` would first buffer
 /// the whole body in a generic tree); its kind through a [`Names`] table when there is one.
-pub(crate) struct BodySeed<'a>(pub(crate) Option<&'a mut Names>);
+///
+/// It fills a body in place rather than returning one: a body is most of a message's size,
+/// and each return through serde's layers would copy it.
+pub(crate) struct BodySeed<'a> {
+    pub(crate) names: Option<&'a mut Names>,
+    pub(crate) body: &'a mut Body,
+}
 
 impl<'de> DeserializeSeed<'de> for BodySeed<'_> {
-    type Value = Body;
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Body, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for BodySeed<'_> {
-    type Value = Body;
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a message body: an object with a string \"type\"")
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Body, A::Error> {
-        let mut body = Body::default();
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let body = self.body;
         let mut kind = None;
-        while let Some(key) = map.next_key_seed(BodyKeySeed(self.0.as_deref_mut()))? {
+        while let Some(key) = map.next_key_seed(BodyKeySeed(self.names.as_deref_mut()))? {
             match key {
-                BodyKey::Type => kind = Some(map.next_value_seed(NameSeed(self.0.as_deref_mut()))?),
+                BodyKey::Type => kind = Some(map.next_value_seed(NameSeed(self.names.as_deref_mut()))?),
                 BodyKey::MsgId => body.msg_id = map.next_value()?,
                 BodyKey::InReplyTo => body.in_reply_to = map.next_value()?,
                 BodyKey::Field(key) => {
@@ -160,7 +166,7 @@ impl<'de> Visitor<'de> for BodySeed<'_> {
             }
         }
         body.kind = kind.ok_or_else(|| serde::de::Error::missing_field("type"))?;
-        Ok(body)
+        Ok(())
     }
 }
 
@@ -209,7 +215,9 @@ impl<'de> Deserialize<'de> for Message {
 
 impl<'de> Deserialize<'de> for Body {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        BodySeed(None).deserialize(deserializer)
+        let mut body = Body::default();
+        BodySeed { names: None, body: &mut body }.deserialize(deserializer)?;
+        Ok(body)
     }
 }
 

@@ -142,6 +142,7 @@ impl Context {
     }
 
     /// Sends `body` to `dest` as is (no `msg_id` is added), fire and forget.
+    #[inline]
     pub fn send(&mut self, dest: impl Into<Name>, body: Body) {
         self.outbox.push(Message { src: self.node_id.clone(), dest: dest.into(), body });
     }
@@ -160,6 +161,7 @@ impl Context {
     }
 
     /// Answers `request` with a body built by hand (an error body, say); see [`Context::reply`].
+    #[inline]
     pub fn reply_body(&mut self, request: &Message, mut body: Body) {
         let Some(msg_id) = request.body.msg_id else {
             tracing::debug!(src = %request.src, kind = %body.kind, "not replying to a request without msg_id");
