@@ -52,8 +52,9 @@ impl<W: Workload> Node<W> {
         if line.is_empty() {
             return;
         }
-        match line::decode(line, &mut self.ids) {
-            Ok(msg) => self.handle_message(msg, now_ms),
+        let mut msg = Message::empty();
+        match line::decode_into(line, &mut self.ids, &mut msg) {
+            Ok(()) => self.handle_message(msg, now_ms),
             Err(err) => tracing::warn!(%err, line = %truncate(line), "skipping input that is not a message"),
         }
     }

@@ -35,6 +35,13 @@ pub struct Message {
     pub body: Body,
 }
 
+impl Message {
+    /// A message with empty ids and an empty body, for a reader to fill.
+    pub(crate) fn empty() -> Self {
+        Self { src: Name::default(), dest: Name::default(), body: Body::default() }
+    }
+}
+
 /// A message body: `type`, optional `msg_id` / `in_reply_to`, and the type's own fields.
 ///
 /// Fields this crate does not know are kept in `fields`, never an error. A field can also be
@@ -209,7 +216,9 @@ impl Visitor<'_> for BodyKeySeed<'_> {
 
 impl<'de> Deserialize<'de> for Message {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        line::EnvelopeSeed(None).deserialize(deserializer)
+        let mut msg = Message::empty();
+        line::EnvelopeSeed { names: None, msg: &mut msg }.deserialize(deserializer)?;
+        Ok(msg)
     }
 }
 

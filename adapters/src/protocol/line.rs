@@ -11,14 +11,22 @@ use serde::Deserializer;
 use serde_json::Value;
 
 use super::{Body, BodySeed, Message};
-use crate::name::{Name, NameSeed, Names};
+use crate::name::{NameSeed, Names};
 
 /// Reads one line as a message, taking its ids from `ids`.
 pub fn decode(line: &str, ids: &mut Names) -> serde_json::Result<Message> {
-    let mut deserializer = serde_json::Deserializer::from_str(line);
-    let msg = EnvelopeSeed(Some(ids)).deserialize(&mut deserializer)?;
-    deserializer.end()?;
+    let mut msg = Message::empty();
+    decode_into(line, ids, &mut msg)?;
     Ok(msg)
+}
+
+/// Reads one line into `msg`, an empty message ([`decode`] makes one), taking its ids from
+/// `ids`. The message is read where it lies: returned through serde's layers, each would copy
+/// it. On an error `msg` may hold part of the line.
+pub(crate) fn decode_into(line: &str, ids: &mut Names, msg: &mut Message) -> serde_json::Result<()> {
+    let mut deserializer = serde_json::Deserializer::from_str(line);
+    EnvelopeSeed { names: Some(ids), msg }.deserialize(&mut deserializer)?;
+    deserializer.end()
 }
 
 /// Appends `msg` to `out` as one JSON object (no newline); on an error `out` may hold part of
@@ -99,68 +107,62 @@ fn has_special_byte(word: u64) -> bool {
     below(word, 0x20) || has(b'"') || has(b'\\')
 }
 
-/// Reads the envelope `{"src", "dest", "body"}`, with ids through a table when there is one.
-/// Other keys (Maelstrom's `"id"`) are skipped; a repeated or missing key is an error, as
-/// serde's derived readers make it.
-pub(super) struct EnvelopeSeed<'a>(pub(super) Option<&'a mut Names>);
+/// Reads the envelope `{"src", "dest", "body"}` into an empty message, with ids through a
+/// table when there is one. Other keys (Maelstrom's `"id"`) are skipped; a repeated or missing
+/// key is an error, as serde's derived readers make it.
+pub(super) struct EnvelopeSeed<'a> {
+    pub(super) names: Option<&'a mut Names>,
+    pub(super) msg: &'a mut Message,
+}
 
 impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_> {
-    type Value = Message;
+    type Value = ();
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Message, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
-    type Value = Message;
+    type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a message: an object with \"src\", \"dest\" and \"body\"")
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Message, A::Error> {
-        let (mut src, mut dest, mut has_body) = (None, None, false);
-        // The body is read into the message itself, so it is never copied on its way there.
-        let mut msg = Message { src: Name::default(), dest: Name::default(), body: Body::default() };
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let (mut has_src, mut has_dest, mut has_body) = (false, false, false);
         while let Some(key) = map.next_key::<EnvelopeKey>()? {
             match key {
                 EnvelopeKey::Src => {
-                    first(src.is_some(), "src")?;
-                    src = Some(self.read_id(&mut map)?);
+                    first(&mut has_src, "src")?;
+                    self.msg.src = map.next_value_seed(NameSeed(self.names.as_deref_mut()))?;
                 }
                 EnvelopeKey::Dest => {
-                    first(dest.is_some(), "dest")?;
-                    dest = Some(self.read_id(&mut map)?);
+                    first(&mut has_dest, "dest")?;
+                    self.msg.dest = map.next_value_seed(NameSeed(self.names.as_deref_mut()))?;
                 }
                 EnvelopeKey::Body => {
-                    first(has_body, "body")?;
-                    has_body = true;
-                    map.next_value_seed(BodySeed { names: self.0.as_deref_mut(), body: &mut msg.body })?;
+                    first(&mut has_body, "body")?;
+                    map.next_value_seed(BodySeed { names: self.names.as_deref_mut(), body: &mut self.msg.body })?;
                 }
                 EnvelopeKey::Other => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        msg.src = src.ok_or_else(|| de::Error::missing_field("src"))?;
-        msg.dest = dest.ok_or_else(|| de::Error::missing_field("dest"))?;
-        if !has_body {
-            return Err(de::Error::missing_field("body"));
+        for (has, key) in [(has_src, "src"), (has_dest, "dest"), (has_body, "body")] {
+            if !has {
+                return Err(de::Error::missing_field(key));
+            }
         }
-        Ok(msg)
+        Ok(())
     }
 }
 
-impl EnvelopeSeed<'_> {
-    fn read_id<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<Name, A::Error> {
-        map.next_value_seed(NameSeed(self.0.as_deref_mut()))
-    }
-}
-
-/// An error when `key` was already read: a key given twice.
-fn first<E: de::Error>(seen: bool, key: &'static str) -> Result<(), E> {
-    match seen {
+/// Marks `key` as read; an error when it already was (a key given twice).
+fn first<E: de::Error>(seen: &mut bool, key: &'static str) -> Result<(), E> {
+    match std::mem::replace(seen, true) {
         true => Err(E::duplicate_field(key)),
         false => Ok(()),
     }
@@ -205,6 +207,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::name::Name;
 
     fn encoded(msg: &Message) -> String {
         let mut out = Vec::new();
