@@ -41,6 +41,13 @@ pub enum Error {
         /// The name the caller opened it as.
         expected: String,
     },
+    /// Another store has the directory open, in this process or another: two writers would
+    /// interleave their logs and each recover the other's deltas as its own.
+    #[error("{dir} is already open in another store (its lock file is held)")]
+    Locked {
+        /// The data directory.
+        dir: PathBuf,
+    },
     /// A delta or a state could not be framed (too large, or refused by its encoder).
     #[error(transparent)]
     Encode(#[from] EncodeError),

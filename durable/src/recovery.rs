@@ -18,6 +18,8 @@ pub const IDENTITY_FILE: &str = "identity";
 pub const SNAPSHOT_FILE: &str = "snapshot";
 /// The delta log since the last snapshot.
 pub const LOG_FILE: &str = "log";
+/// Locked while a store has the directory open; empty.
+pub const LOCK_FILE: &str = "lock";
 /// Present while a run in mode `none` has acknowledged deltas it may not have written: found
 /// on start, it means the last run crashed and its acknowledged deltas may be lost.
 pub const UNSYNCED_FILE: &str = "unsynced";

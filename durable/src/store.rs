@@ -1,7 +1,7 @@
 //! The synchronous core: append deltas, commit them in one write and one `fdatasync`,
 //! snapshot when the log grows past its bound.
 
-use std::fs;
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 
 use glomer_crdt::Lattice;
@@ -12,7 +12,7 @@ use crate::files::replace_with_frame;
 use crate::frame;
 use crate::identity::IdSource;
 use crate::log::LogFile;
-use crate::recovery::{self, Recovery, LOG_FILE, SNAPSHOT_FILE};
+use crate::recovery::{self, Recovery, LOCK_FILE, LOG_FILE, SNAPSHOT_FILE};
 use crate::{Durability, Error, Identity, StoreConfig, NONE_BUFFER_BYTES_MAX};
 
 /// A replica's durable store in one directory: its identity, a snapshot of its state, and the
@@ -32,17 +32,24 @@ pub struct Store<L> {
     /// The join of the snapshot and every delta appended: what a snapshot writes.
     state: L,
     recovery: Recovery,
+    /// Held as long as the store is open. The operating system lets go of it when the process
+    /// ends, however it ends (SIGKILL included), so a crash never leaves the directory locked.
+    _lock: File,
 }
 
 impl<L: Lattice + Serialize + DeserializeOwned> Store<L> {
     /// Opens (creating if needed) the store in `dir` for the replica called `name`, and
     /// recovers: loads the snapshot, replays the log, cuts a torn tail.
     ///
-    /// Fails with [`Error::WrongReplica`] if `dir` belongs to another name, and with
-    /// [`Error::Corrupt`] (naming the file and offset) if a durable frame is damaged.
+    /// Fails with [`Error::Locked`] while another store has `dir` open, with
+    /// [`Error::WrongReplica`] if `dir` belongs to another name, and with [`Error::Corrupt`]
+    /// (naming the file and offset) if a durable frame is damaged.
     pub fn open(dir: impl AsRef<Path>, name: &str, config: StoreConfig) -> Result<Self, Error> {
         let dir = dir.as_ref().to_path_buf();
         fs::create_dir_all(&dir).map_err(|error| Error::io(&dir, error))?;
+        // Taken before anything is read: a second process must not recover from, or cut the
+        // torn tail of, a log the first is still writing.
+        let lock = lock(&dir)?;
         let mut ids = IdSource::new(config.id_seed);
         let (identity, fresh) = recovery::open_identity(&dir, name, &mut ids)?;
         let mut recovery = Recovery { fresh, ..Recovery::default() };
@@ -52,7 +59,7 @@ impl<L: Lattice + Serialize + DeserializeOwned> Store<L> {
         let identity = recovery::settle_identity(&dir, identity, config.durability, &mut ids, &mut recovery)?;
         let log = LogFile::open(&log_path, log_bytes)?;
         tracing::debug!(dir = %dir.display(), ?recovery, replica_id = %identity.replica_id, "store open");
-        Ok(Store { dir, identity, config, log, pending: Vec::new(), state, recovery })
+        Ok(Store { dir, identity, config, log, pending: Vec::new(), state, recovery, _lock: lock })
     }
 
     /// Adds `delta` to the next commit. It is not durable, and must not be acknowledged, until
@@ -160,6 +167,19 @@ impl<L> Store<L> {
     }
 }
 
+/// Locks `dir` for one store: an exclusive lock on its lock file, refused at once (not
+/// waited for) when another store holds it.
+fn lock(dir: &Path) -> Result<File, Error> {
+    let path = dir.join(LOCK_FILE);
+    let file = OpenOptions::new().create(true).truncate(false).write(true).open(&path);
+    let file = file.map_err(|error| Error::io(&path, error))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(Error::Locked { dir: dir.to_path_buf() }),
+        Err(TryLockError::Error(error)) => Err(Error::io(&path, error)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use glomer_crdt::GSet;
@@ -170,6 +190,16 @@ mod tests {
         let mut set = GSet::new();
         set.insert(value);
         set
+    }
+
+    #[test]
+    fn a_second_store_on_one_directory_is_refused_while_the_first_is_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let first: Store<GSet<u64>> = Store::open(dir.path(), "n1", StoreConfig::default()).unwrap();
+        let second = Store::<GSet<u64>>::open(dir.path(), "n1", StoreConfig::default());
+        assert!(matches!(second, Err(Error::Locked { .. })), "{second:?}");
+        drop(first);
+        Store::<GSet<u64>>::open(dir.path(), "n1", StoreConfig::default()).expect("closed, the directory is free");
     }
 
     #[test]

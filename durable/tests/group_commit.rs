@@ -76,8 +76,14 @@ fn a_barrier_resolves_once_every_earlier_delta_is_durable() {
     let writer = GroupCommit::start(store);
     let acks: Vec<_> = (0..100).map(|value| writer.append(singleton(value))).collect();
     writer.barrier().wait().unwrap();
-    // Read the files while the writer still runs (idle: nothing is queued after the barrier).
-    let recovered: Store<Set> = Store::open(dir.path(), "n1", StoreConfig::default()).unwrap();
+    // Read the files as they are while the writer still runs (idle: nothing is queued after
+    // the barrier): a copy, since the writer's store holds the directory's lock.
+    let copy = tempfile::tempdir().unwrap();
+    for file in std::fs::read_dir(dir.path()).unwrap() {
+        let file = file.unwrap();
+        std::fs::copy(file.path(), copy.path().join(file.file_name())).unwrap();
+    }
+    let recovered: Store<Set> = Store::open(copy.path(), "n1", StoreConfig::default()).unwrap();
     assert_eq!(recovered.state().len(), 100);
     for ack in acks {
         ack.wait().unwrap();

@@ -94,3 +94,23 @@ fn sigkill_at_random_moments_loses_no_acknowledged_delta() {
     eprintln!("{ROUNDS} kills, {} acknowledged values all recovered, in {:?}", acked_total.len(), started.elapsed());
     assert!(acked_total.len() as u64 > ROUNDS, "seed {seed}: too few acknowledgements to test anything");
 }
+
+#[test]
+fn a_directory_in_use_is_refused_until_its_process_dies() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_glomer-store-writer"))
+        .args([dir.path().to_str().unwrap(), "0", "sync"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawning glomer-store-writer");
+    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let mut child = Killed(child);
+    let mut opened = String::new();
+    stdout.read_line(&mut opened).unwrap();
+    assert!(opened.starts_with("open "), "{opened:?}");
+    let refused = Store::<GSet<u64>>::open(dir.path(), "n1", StoreConfig::default());
+    assert!(matches!(refused, Err(glomer_store::Error::Locked { .. })), "{refused:?}");
+    child.0.kill().expect("SIGKILL");
+    child.0.wait().unwrap();
+    Store::<GSet<u64>>::open(dir.path(), "n1", StoreConfig::default()).expect("a killed process holds no lock");
+}

@@ -1,5 +1,6 @@
-//! glomer-kv's `--data-dir` at its edges: a directory of another replica is refused at start,
-//! and a write the store cannot record is answered 500 while reads keep working.
+//! glomer-kv's `--data-dir` at its edges: a directory of another replica, or one a running
+//! replica holds, is refused at start, and a write the store cannot record is answered 500
+//! while reads keep working.
 
 mod support;
 
@@ -18,21 +19,39 @@ fn data_dir_flags(dir: &tempfile::TempDir) -> Vec<String> {
     vec!["--data-dir".into(), dir.path().display().to_string()]
 }
 
+/// Starts replica `name` on `dir`, which must refuse it before it serves anything; its stderr.
+fn refused_at_start(name: &str, dir: &tempfile::TempDir) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_glomer-kv"))
+        .args(["--name", name, "--http", "127.0.0.1:0", "--gossip", "127.0.0.1:0"])
+        .args(data_dir_flags(dir))
+        .output()
+        .expect("glomer-kv runs");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(!output.status.success(), "{name} started on {}: {stderr}", dir.path().display());
+    assert!(output.stdout.is_empty(), "printed its addresses before refusing");
+    stderr
+}
+
 #[test]
 fn a_data_dir_of_another_replica_is_refused_at_start() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let first = spawn_with("r0", &[], None, &data_dir_flags(&dir));
     support::put(&first, "k", "1");
     drop(first); // SIGKILL
-    let output = Command::new(env!("CARGO_BIN_EXE_glomer-kv"))
-        .args(["--name", "r1", "--http", "127.0.0.1:0", "--gossip", "127.0.0.1:0"])
-        .args(data_dir_flags(&dir))
-        .output()
-        .expect("glomer-kv runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "started on another replica's directory: {stderr}");
+    let stderr = refused_at_start("r1", &dir);
     assert!(stderr.contains("belongs to replica \"r0\", not \"r1\""), "{stderr}");
-    assert!(output.stdout.is_empty(), "printed its addresses before refusing");
+    let back = spawn_with("r0", &[], None, &data_dir_flags(&dir));
+    eventually("r0 reads its write back after the restart", || support::values(&back, "k") == [Value::from(1)]);
+}
+
+#[test]
+fn a_data_dir_in_use_is_refused_at_start_and_free_once_its_replica_is_killed() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let first = spawn_with("r0", &[], None, &data_dir_flags(&dir));
+    support::put(&first, "k", "1");
+    let stderr = refused_at_start("r0", &dir);
+    assert!(stderr.contains("already open"), "{stderr}");
+    drop(first); // SIGKILL
     let back = spawn_with("r0", &[], None, &data_dir_flags(&dir));
     eventually("r0 reads its write back after the restart", || support::values(&back, "k") == [Value::from(1)]);
 }
