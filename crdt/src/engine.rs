@@ -415,6 +415,21 @@ impl<L: Lattice> Engine<L> {
         self.neighbours = list;
     }
 
+    /// Starts over with `peer`, a replica that restarted under the same id from what it had
+    /// made durable. It holds only that, so, as a new neighbour, it gets the buffered groups
+    /// or the full state. And it numbers its groups from 1 again, so how far this replica held
+    /// the groups of its previous run says nothing about the new ones: kept, it would be
+    /// acknowledged back and cover a new group that never arrived. The host calls this when
+    /// it learns of the restart, before handing on the restarted replica's first message.
+    pub fn peer_restarted(&mut self, peer: ReplicaId) {
+        self.inbound.remove(&peer);
+        if let Some(progress) = self.peers.get_mut(&peer) {
+            *progress = Peer::default();
+            self.settle(peer);
+        }
+        self.check_invariants();
+    }
+
     /// The current neighbours, sorted.
     pub fn neighbours(&self) -> &[ReplicaId] {
         &self.neighbours

@@ -451,3 +451,56 @@ fn one_join_serves_every_neighbour_that_needs_the_same_groups() {
     assert_eq!(payload(D).2, set(&[1, 2]));
     assert_eq!(payload(D).1, payload(E).1, "D and E share one join");
 }
+
+/// `b` restarts from its state (a fresh engine under the same id, numbering its groups from 1
+/// again); its first new group is lost on the way to `a`, its second arrives. Returns `a` once
+/// every message has settled, with `a` told of the restart or not.
+fn a_restart_that_loses_its_first_new_group(told: bool) -> Engine<Set> {
+    let config = SyncConfig { retransmit_after_ms: 10, ..eager() };
+    let mut a = engine(A, &[B], config.clone());
+    let mut b = engine(B, &[A], config.clone());
+    for value in 0..5 {
+        b.mutate(|s| s.insert(value));
+        exchange(&mut [&mut a, &mut b], 0);
+    }
+    assert_eq!(a.state(), &set(&[0, 1, 2, 3, 4]));
+    let mut b = Engine::with_state(B, [A], b.state().clone(), config);
+    if told {
+        a.peer_restarted(B);
+    }
+    b.mutate(|s| s.insert(10));
+    let lost: Vec<_> = b.tick(1).into_iter().map(|out| (B, out)).collect();
+    assert!(data_to(&lost, A).iter().any(|(delta, _)| delta.contains(&10)), "{lost:?}");
+    b.mutate(|s| s.insert(11));
+    for now_ms in (2..200).step_by(10) {
+        exchange(&mut [&mut a, &mut b], now_ms);
+    }
+    a
+}
+
+#[test]
+fn a_restarted_neighbours_lost_group_is_resent_once_its_restart_is_known() {
+    let a = a_restart_that_loses_its_first_new_group(true);
+    assert!(a.state().contains(&10), "{:?}", a.state());
+    // Without the reset, `a` acknowledges the new groups as far as it held the old ones, and
+    // the restarted replica never sends the lost group again.
+    let a = a_restart_that_loses_its_first_new_group(false);
+    assert!(!a.state().contains(&10) && a.state().contains(&11), "{:?}", a.state());
+}
+
+#[test]
+fn a_restarted_neighbour_gets_everything_again() {
+    let mut a = engine(A, &[B], eager());
+    let mut b = engine(B, &[A], eager());
+    for value in 0..5 {
+        a.mutate(|s| s.insert(value));
+        exchange(&mut [&mut a, &mut b], 0);
+    }
+    assert_eq!(a.acked_by(B), Some(a.latest_seq()));
+    // `b` comes back with nothing it had received (it was never made durable).
+    let mut b = engine(B, &[A], eager());
+    a.peer_restarted(B);
+    assert_eq!(a.acked_by(B), Some(0));
+    exchange(&mut [&mut a, &mut b], 1);
+    assert_eq!(b.state(), a.state());
+}
